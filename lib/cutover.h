@@ -1,0 +1,380 @@
+/*
+ * cutover.h — the public interface of libcutover, the data migration and
+ * integrity verification engine.
+ *
+ * Conventions (see docs/library.md):
+ *  - every public symbol starts with cut_ / CUT_;
+ *  - fallible functions return int: 0 (CUT_OK) or a negative CUT_E* code, and
+ *    fill the caller's cut_error with a message and context (table, column,
+ *    row key, file, line);
+ *  - handles are opaque, created by the _open, _new and _load functions and
+ *    released by the matching _close or _free; a _free(NULL) is a no-op;
+ *  - the library never exits and never prints except through the logger or a
+ *    FILE* the caller hands it.
+ */
+#ifndef CUTOVER_H
+#define CUTOVER_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <signal.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CUT_VERSION_STRING "0.1.0"
+
+/* ---------------------------------------------------------------- errors */
+
+enum {
+    CUT_OK = 0,
+    CUT_EINVAL = -1,       /* bad argument or bad input (usage) */
+    CUT_ENOMEM = -2,       /* out of memory */
+    CUT_EIO = -3,          /* file or stream I/O failed */
+    CUT_ECONNECT = -4,     /* could not connect / authenticate */
+    CUT_ESCHEMA = -5,      /* table/column absent or incompatible */
+    CUT_EMAPPING = -6,     /* mapping file invalid */
+    CUT_EDATA = -7,        /* a value cannot be made canonical */
+    CUT_ENOTFOUND = -8,    /* named object does not exist */
+    CUT_EUNSUPPORTED = -9, /* a type or feature the driver cannot carry */
+    CUT_ESERVER = -10,     /* the database server reported an error */
+    CUT_EINTR = -11,       /* interrupted (signal / cancellation) */
+    CUT_ECORRUPT = -12,    /* a file failed its checksum or structure checks */
+    CUT_ESTATE = -13,      /* refused because of the target's state */
+};
+
+/*
+ * An error value: a code, a message and whatever context is known. Fixed-size
+ * buffers so that filling one never allocates; strings are truncated to fit.
+ */
+typedef struct cut_error {
+    int code;
+    char msg[1024];
+    char table[128];
+    char column[128];
+    char key[256];
+    char file[512];
+    long line; /* 1-based; 0 = unknown */
+    long col;  /* 1-based; 0 = unknown */
+} cut_error;
+
+/* Resets err to "no error". */
+void cut_error_clear(cut_error *err);
+/* Sets code and printf-style message; keeps existing context. Returns code. */
+int cut_error_set(cut_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Prefixes the message with printf-style text ("while ...: "). Returns err->code. */
+int cut_error_prefix(cut_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cut_error_set_table(cut_error *err, const char *table);
+void cut_error_set_column(cut_error *err, const char *column);
+void cut_error_set_key(cut_error *err, const char *key);
+void cut_error_set_pos(cut_error *err, const char *file, long line, long col);
+/*
+ * Renders "file:line:col: table T, column C, key K: message" into buf (only
+ * the parts that are known). Returns buf.
+ */
+const char *cut_error_format(const cut_error *err, char *buf, size_t size);
+/* A short name for a code ("data error", "connection failed", ...). */
+const char *cut_strerror(int code);
+
+/* --------------------------------------------------------------- logging */
+
+typedef enum { CUT_LOG_ERROR = 0, CUT_LOG_WARN, CUT_LOG_INFO, CUT_LOG_DEBUG } cut_log_level;
+typedef void (*cut_log_sink)(void *ud, cut_log_level level, const char *line);
+
+void cut_log_set_level(cut_log_level level);
+cut_log_level cut_log_get_level(void);
+/* Replaces the sink (default: stderr with a level prefix). NULL restores it. */
+void cut_log_set_sink(cut_log_sink sink, void *ud);
+void cut_log(cut_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------------ URLs */
+
+/*
+ * Connection URLs (docs/urls.md):
+ *   sqlite:path/to/file.db        sqlite:///abs/path.db
+ *   csv:path/to/dir               (one <table>.csv per table; source only)
+ *   postgresql://user:pw@host:port/db?param=v   (postgres:// too)
+ *   mysql://user:pw@host:port/db?socket=/path   (mariadb:// too)
+ * Passwords may also come from the environment (PGPASSWORD, ~/.pgpass,
+ * MYSQL_PWD) and are never printed: use cut_url_redact() for display.
+ */
+typedef struct cut_url {
+    char *raw;      /* as given, may contain a password: never print */
+    char *redacted; /* password replaced by "***": safe to print */
+    char *scheme;   /* "sqlite", "csv", "postgresql", "mysql" */
+    char *user;     /* percent-decoded, NULL if absent */
+    char *password; /* percent-decoded, NULL if absent */
+    char *host;     /* NULL if absent */
+    int port;       /* 0 if absent */
+    char *path;     /* database name (network URLs) or file/dir path */
+    int nparams;
+    char **keys;    /* query parameters, percent-decoded */
+    char **values;
+} cut_url;
+
+int cut_url_parse(const char *text, cut_url **out, cut_error *err);
+void cut_url_free(cut_url *url);
+const char *cut_url_param(const cut_url *url, const char *key);
+/* Writes text with any password replaced by "***" into a new string (caller frees). */
+char *cut_url_redact(const char *text);
+
+/* ------------------------------------------------------ logical types */
+
+typedef enum {
+    CUT_T_UNKNOWN = 0,
+    CUT_T_INT,         /* width 16/32/64 bits, CUT_TF_UNSIGNED */
+    CUT_T_NUMERIC,     /* precision, scale (-1 = unconstrained) */
+    CUT_T_FLOAT,       /* width 32 or 64 */
+    CUT_T_BOOL,
+    CUT_T_TEXT,        /* length = max characters (0 = unlimited), CUT_TF_FIXED for char(n) */
+    CUT_T_DATE,
+    CUT_T_TIME,        /* precision = fractional digits (0..6) */
+    CUT_T_TIMESTAMP,   /* precision = fractional digits (0..6) */
+    CUT_T_TIMESTAMPTZ, /* precision = fractional digits (0..6) */
+    CUT_T_BYTES,       /* length = max bytes (0 = unlimited) */
+    CUT_T_UUID,
+    CUT_T_JSON,
+} cut_kind;
+
+enum {
+    CUT_TF_UNSIGNED = 1 << 0, /* int: unsigned range */
+    CUT_TF_FIXED = 1 << 1,    /* text: char(n), trailing blanks are not significant */
+    CUT_TF_NO_NUL = 1 << 2,   /* text: the engine cannot store U+0000 (PostgreSQL) */
+    CUT_TF_BMP_ONLY = 1 << 3, /* text: 3-byte utf8 only (MySQL utf8mb3) */
+    CUT_TF_LATIN1 = 1 << 4,   /* text: the engine stores latin1 */
+};
+
+typedef struct cut_type {
+    cut_kind kind;
+    int width;     /* int: 8/16/24/32/64 bits; float: 32/64 */
+    int precision; /* numeric: total digits (0 = unconstrained); time*: fractional digits */
+    int scale;     /* numeric: digits after the point (-1 = unconstrained) */
+    int length;    /* text: characters, bytes: bytes; 0 = unlimited */
+    unsigned flags;
+} cut_type;
+
+/* "int", "numeric", ... */
+const char *cut_kind_name(cut_kind kind);
+/* Renders a type as "numeric(8,2)", "text(255)", "int64", "timestamptz(3)". */
+const char *cut_type_format(const cut_type *t, char *buf, size_t size);
+
+/* What canonicalization does with '0000-00-00' style dates (MySQL zero dates). */
+typedef enum { CUT_ZERO_NULL = 0, CUT_ZERO_REJECT = 1 } cut_zero_dates;
+/* What it does with a local time that falls in a DST overlap. */
+typedef enum { CUT_DST_REJECT = 0, CUT_DST_EARLIER = 1, CUT_DST_LATER = 2 } cut_dst_policy;
+
+typedef struct cut_tz cut_tz; /* an IANA time zone; thread-safe once opened */
+int cut_tz_open(const char *name, cut_tz **out, cut_error *err);
+void cut_tz_free(cut_tz *tz);
+const char *cut_tz_name(const cut_tz *tz);
+
+typedef struct cut_canon_opts {
+    const cut_tz *source_tz;    /* naive timestamps → timestamptz; NULL = UTC */
+    cut_zero_dates zero_dates;  /* default CUT_ZERO_NULL */
+    cut_dst_policy dst_overlap; /* default CUT_DST_REJECT */
+} cut_canon_opts;
+
+/* Result of cut_canon besides CUT_EDATA. */
+enum {
+    CUT_CANON_SAME = 1,  /* the input is already canonical: use it as it is */
+    CUT_CANON_NEW = 2,   /* the canonical form was written to out */
+    CUT_CANON_NULL = 3,  /* the value becomes NULL (a zero date under CUT_ZERO_NULL) */
+};
+
+/*
+ * Canonicalizes one non-NULL value for type t (DESIGN §6, docs/canonical.md).
+ * in/len is the value as the source driver hands it (text, or raw bytes for
+ * CUT_T_BYTES). Returns CUT_CANON_SAME, CUT_CANON_NEW (out->p/out->len set;
+ * out is reused by the caller), CUT_CANON_NULL, or CUT_EDATA with *reason
+ * pointing to a static or out-owned explanation ("value too long for
+ * text(10): 12 characters"). Thread-safe; never allocates unless out grows.
+ */
+typedef struct cut_buf {
+    char *p;
+    size_t len;
+    size_t cap;
+} cut_buf;
+
+int cut_canon(const cut_type *t, const char *in, size_t len, const cut_canon_opts *opts,
+              cut_buf *out, const char **reason);
+
+/* Small growable byte buffer helpers (the buffer is zero-initialised to start). */
+int cut_buf_reserve(cut_buf *b, size_t extra);
+int cut_buf_append(cut_buf *b, const void *p, size_t n);
+int cut_buf_appendc(cut_buf *b, char c);
+int cut_buf_printf(cut_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Ensures p[len] == '\0' (not counted in len); returns b->p. */
+char *cut_buf_cstr(cut_buf *b);
+void cut_buf_reset(cut_buf *b);
+void cut_buf_free(cut_buf *b);
+
+/* --------------------------------------------------------------- digests */
+
+/* XXH3-128 of a row's canonical encoding, as two 64-bit halves. */
+typedef struct cut_hash128 {
+    uint64_t lo, hi;
+} cut_hash128;
+
+/* A table digest: row count and the sum of row hashes mod 2^128 (DESIGN §7). */
+typedef struct cut_digest {
+    uint64_t rows;
+    cut_hash128 sum;
+} cut_digest;
+
+void cut_digest_init(cut_digest *d);
+void cut_digest_add(cut_digest *d, cut_hash128 h);
+void cut_digest_merge(cut_digest *d, const cut_digest *other);
+int cut_digest_equal(const cut_digest *a, const cut_digest *b);
+/* 32 lowercase hex digits of the sum (hi then lo) into buf[33]. */
+char *cut_digest_hex(const cut_digest *d, char buf[33]);
+int cut_digest_parse_hex(const char *hex, cut_hash128 *out);
+
+/* ------------------------------------------------- mappings (YAML files) */
+
+typedef struct cut_mapping cut_mapping;
+
+/*
+ * Reads and validates the syntax of a mapping file (DESIGN §5,
+ * docs/mapping.md). ${VAR} and ${VAR:-default} in values are replaced from
+ * the environment. Column names are checked against the databases later, by
+ * cut_check / cut_migrate / cut_verify. Errors carry file:line:col.
+ */
+int cut_mapping_load(const char *path, cut_mapping **out, cut_error *err);
+/* Parses a mapping from memory; name is used in messages as the file name. */
+int cut_mapping_parse(const char *name, const char *text, size_t len, cut_mapping **out,
+                      cut_error *err);
+void cut_mapping_free(cut_mapping *m);
+/* Overrides the source/target URL of a loaded mapping (the CLI's --source/--target). */
+int cut_mapping_set_source(cut_mapping *m, const char *url, cut_error *err);
+int cut_mapping_set_target(cut_mapping *m, const char *url, cut_error *err);
+const char *cut_mapping_path(const cut_mapping *m);
+const char *cut_mapping_source(const cut_mapping *m); /* raw URL: may hold a password */
+const char *cut_mapping_target(const cut_mapping *m);
+int cut_mapping_table_count(const cut_mapping *m);
+const char *cut_mapping_table_name(const cut_mapping *m, int i); /* target table name */
+/* Hex XXH3-128 of the file's bytes, for the journal. */
+const char *cut_mapping_hash(const cut_mapping *m);
+
+/* ----------------------------------------------- operations and results */
+
+typedef enum {
+    CUT_DIFF_MISSING = 1, /* in the source-after-mapping, not in the target */
+    CUT_DIFF_EXTRA = 2,   /* in the target, not in the source-after-mapping */
+    CUT_DIFF_CHANGED = 3, /* same key, different values */
+} cut_diff_kind;
+
+typedef struct cut_diff_col {
+    char *column;
+    char *expected; /* NULL for SQL NULL; printable rendering */
+    char *actual;
+} cut_diff_col;
+
+typedef struct cut_diff {
+    cut_diff_kind kind;
+    char *key; /* "id=42" or "a=1, b=x" */
+    int ncols;
+    cut_diff_col *cols; /* CHANGED: the columns that differ */
+} cut_diff;
+
+typedef enum {
+    CUT_TABLE_PENDING = 0,
+    CUT_TABLE_OK = 1,       /* loaded / verified Go */
+    CUT_TABLE_MISMATCH = 2, /* verify: counts or digests differ, or too many rejects */
+    CUT_TABLE_FAILED = 3,   /* an error stopped this table */
+} cut_table_status;
+
+typedef struct cut_table_result {
+    char *table;  /* target table */
+    char *source; /* source table */
+    cut_table_status status;
+    int64_t source_rows; /* rows read from the source */
+    int64_t filtered;    /* rows the mapping's where excluded */
+    int64_t rejected;    /* rows that could not be converted or loaded */
+    int64_t loaded;      /* rows written (migrate) / expected in the target (verify) */
+    int64_t target_rows; /* rows found in the target (verify) */
+    int64_t zero_dates;  /* zero dates that became NULL */
+    cut_digest expected; /* digest of the rows sent / expected */
+    cut_digest actual;   /* verify: digest of the target's rows */
+    double seconds;
+    /* verify --locate: the first differences found, and how many in all */
+    int ndiffs;
+    cut_diff *diffs;
+    int64_t diff_missing, diff_extra, diff_changed;
+    int64_t diff_unexamined; /* rows in differing buckets not examined (memory cap) */
+    char *error;             /* formatted error when status == CUT_TABLE_FAILED */
+    char *reject_file;       /* where this table's rejects were written, if any */
+} cut_table_result;
+
+typedef struct cut_result {
+    int ntables;
+    cut_table_result *tables;
+    double seconds;
+    int go; /* verify: 1 when every table is CUT_TABLE_OK */
+    int64_t max_rejects;
+    char *source;  /* redacted URLs */
+    char *target;
+    char *mapping; /* mapping path */
+} cut_result;
+
+void cut_result_free(cut_result *r);
+
+/* Progress callback: called from worker threads, serialised by the library. */
+typedef struct cut_progress {
+    const char *table;
+    const char *phase; /* "migrate", "verify", "locate" */
+    int64_t rows;      /* source rows processed so far */
+    int64_t estimate;  /* estimated total (0 = unknown) */
+    int done;          /* 1 when the table finished */
+} cut_progress;
+typedef void (*cut_progress_fn)(void *ud, const cut_progress *p);
+
+typedef struct cut_run_opts {
+    int jobs;                  /* parallel tables (0 = number of cores) */
+    const char *const *tables; /* NULL-terminated subset of target tables, or NULL for all */
+    int truncate;              /* migrate: empty non-empty target tables first */
+    const char *reject_dir;    /* where <table>.rejects.jsonl go (NULL = mapping option or
+                                  "<mapping stem>.rejects" in the current directory) */
+    int locate;                /* verify: name differing keys when digests differ */
+    int max_diffs;             /* verify: differences kept per table (0 = 20) */
+    int batch_rows;            /* rows per batch (0 = default) */
+    cut_progress_fn progress;
+    void *progress_ud;
+    volatile sig_atomic_t *cancel; /* set non-zero to stop at the next batch */
+} cut_run_opts;
+
+void cut_run_opts_init(cut_run_opts *o);
+
+/*
+ * check: parses nothing new; connects to both ends, resolves every table and
+ * column of the mapping, prepares every expression, and reports problems.
+ * Writes a human-readable summary to out (may be NULL). Returns 0 when the
+ * mapping is usable, or the first error (all problems are also written to out).
+ */
+int cut_check(cut_mapping *m, const cut_run_opts *o, FILE *out, cut_error *err);
+
+/*
+ * migrate: streams every table of the mapping (FK order) from source to target.
+ * On success *res holds per-table counts (caller frees with cut_result_free).
+ * A table that fails is rolled back and reported; the call then returns its error.
+ */
+int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_error *err);
+
+/*
+ * verify: recomputes source → mapping → canonical rows, reads the target back,
+ * compares counts and digests, and (o->locate) names differing keys. Returns 0
+ * when it ran (res->go says Go or No-Go), or an error.
+ */
+int cut_verify(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_error *err);
+
+/* Reports: the verify table as aligned text, and as JSON (docs/verify-json.md). */
+void cut_report_verify_text(const cut_result *r, FILE *out);
+int cut_report_verify_json(const cut_result *r, FILE *out);
+void cut_report_migrate_text(const cut_result *r, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CUTOVER_H */

@@ -1,0 +1,158 @@
+/*
+ * driver.h — the interface every database connector implements (internal).
+ *
+ * Modelled on sqlite3_vfs: a struct of function pointers with a version, one
+ * implementation per drv_*.c file, all registered in one table (driver.c).
+ * The pipeline, verifier and snapshotter speak only to this interface.
+ *
+ * Values cross the interface as cells (row.h):
+ *  - scan_next fills cells with values a driver reads, in a form cut_canon()
+ *    accepts for the column's logical type (the driver translates its dialect:
+ *    PG bytea hex → raw bytes, MySQL zero dates stay '0000-00-00', SQLite REAL
+ *    → shortest round-trip text...);
+ *  - load_rows receives canonical cells (docs/canonical.md) and translates
+ *    them into the engine's load format.
+ * So reading back what was loaded yields the same canonical bytes.
+ */
+#ifndef CUT_DRIVER_H
+#define CUT_DRIVER_H
+
+#include "cutover.h"
+#include "row.h"
+
+typedef struct cut_column {
+    char *name;
+    cut_type type;
+    char *native;      /* the engine's type as declared ("varchar(255)") */
+    int not_null;
+    int has_default;   /* a default, identity or auto-increment exists */
+    int identity;      /* identity / serial / auto_increment / INTEGER PRIMARY KEY */
+    int unsupported;   /* the driver cannot carry this type; `native` says which */
+} cut_column;
+
+typedef struct cut_fk {
+    char *name;
+    int ncols;
+    int *cols;         /* indices into the owning table's columns */
+    char *ref_table;
+    char **ref_cols;
+} cut_fk;
+
+typedef struct cut_table {
+    char *name;   /* as the engine spells it */
+    char *schema; /* PG schema / MySQL database, or NULL */
+    int ncols;
+    cut_column *cols;
+    int npk;
+    int *pk;      /* indices of the primary key columns, in key order */
+    int nfk;
+    cut_fk *fks;
+} cut_table;
+
+void cut_table_free(cut_table *t);
+/* Index of the column named name: exact match first, then a unique case-insensitive one; -1. */
+int cut_table_column(const cut_table *t, const char *name);
+/* Adds a column (used by drivers while describing). Returns its index or CUT_ENOMEM. */
+int cut_table_add_column(cut_table *t, const char *name, const char *native, cut_type type);
+
+typedef struct cut_conn cut_conn;
+typedef struct cut_scan cut_scan;
+typedef struct cut_load cut_load;
+
+enum { CUT_OPEN_READ = 1, CUT_OPEN_WRITE = 2 };
+
+typedef struct cut_scan_opts {
+    const int *cols; /* table column indices to read, in this order; NULL = all */
+    int ncols;
+    const int *order; /* ORDER BY these columns; NULL = any order */
+    int norder;
+    /* key range on one integer column: key_col >= lo (if has_lo) and < hi (if has_hi) */
+    int key_col;
+    int has_lo, has_hi;
+    int64_t lo, hi;
+} cut_scan_opts;
+
+/* Called by load_rows for a row the engine refused on its own (not the whole batch). */
+typedef void (*cut_reject_fn)(void *ud, int row, const char *reason);
+
+typedef struct cut_load_opts {
+    const int *cols; /* target column indices the batch's cells fill, in order */
+    int ncols;
+    int truncate;   /* empty the table first (inside the load's transaction) */
+    int allow_nonempty; /* do not refuse a non-empty table (chunked loads, restore) */
+} cut_load_opts;
+
+typedef struct cut_driver {
+    int version; /* 1 */
+    const char *scheme;
+    const char *name; /* for messages: "SQLite", "PostgreSQL", "MariaDB/MySQL", "CSV" */
+    unsigned caps;
+
+    int (*connect)(const cut_url *url, int mode, cut_conn **out, cut_error *err);
+    void (*disconnect)(cut_conn *c);
+
+    /* Describes a table; CUT_ENOTFOUND (with the name in err) when it does not exist. */
+    int (*describe)(cut_conn *c, const char *name, cut_table **out, cut_error *err);
+    /* Names of the tables of the database (caller frees each and the array). */
+    int (*list_tables)(cut_conn *c, char ***names, int *n, cut_error *err);
+    /* A cheap row estimate (statistics); exact counts are allowed. */
+    int (*estimate_rows)(cut_conn *c, const cut_table *t, int64_t *rows, cut_error *err);
+    /* The exact number of rows. */
+    int (*count_rows)(cut_conn *c, const cut_table *t, int64_t *rows, cut_error *err);
+
+    /* Starts a consistent read-only view for the scans that follow (may be a no-op). */
+    int (*begin_read)(cut_conn *c, cut_error *err);
+    void (*end_read)(cut_conn *c);
+
+    int (*scan_open)(cut_conn *c, const cut_table *t, const cut_scan_opts *o, cut_scan **out,
+                     cut_error *err);
+    /* Fills b (ncols as opened) with up to b->cap rows; b->nrows == 0 at the end. */
+    int (*scan_next)(cut_scan *s, cut_batch *b, cut_error *err);
+    void (*scan_close)(cut_scan *s);
+
+    /* Starts a load into t inside a transaction; refuses a non-empty table (CUT_ESTATE)
+       unless o->truncate or o->allow_nonempty. */
+    int (*load_open)(cut_conn *c, const cut_table *t, const cut_load_opts *o, cut_load **out,
+                     cut_error *err);
+    /* Loads b's rows (canonical cells). Rows the engine refuses individually go to rej and
+       are not loaded; any other failure is an error for the whole load. */
+    int (*load_rows)(cut_load *l, const cut_batch *b, cut_reject_fn rej, void *ud,
+                     cut_error *err);
+    int (*load_commit)(cut_load *l, cut_error *err); /* commits and frees */
+    void (*load_abort)(cut_load *l);                  /* rolls back and frees */
+
+    /* Runs one SQL statement (tests, DDL for restore). NULL for CSV. */
+    int (*exec)(cut_conn *c, const char *sql, cut_error *err);
+} cut_driver;
+
+enum {
+    CUT_DRV_SOURCE = 1,        /* can be read */
+    CUT_DRV_TARGET = 2,        /* can be loaded */
+    CUT_DRV_SINGLE_WRITER = 4, /* one load at a time per database (SQLite) */
+};
+
+/* Every connection starts with this header so the core can find its driver. */
+struct cut_conn {
+    const cut_driver *drv;
+    cut_url *url; /* owned by the connection */
+};
+struct cut_scan {
+    const cut_driver *drv;
+};
+struct cut_load {
+    const cut_driver *drv;
+};
+
+/* driver.c: the registry, and connecting by URL. */
+const cut_driver *cut_driver_find(const char *scheme);
+/* Parses url, finds the driver, connects. The connection owns the parsed URL. */
+int cut_connect(const char *url, int mode, cut_conn **out, cut_error *err);
+void cut_disconnect(cut_conn *c);
+
+/* Driver-neutral conveniences used by the core. */
+int cut_describe(cut_conn *c, const char *name, cut_table **out, cut_error *err);
+
+extern const cut_driver cut_driver_sqlite;
+extern const cut_driver cut_driver_csv;
+
+#endif

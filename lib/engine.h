@@ -1,0 +1,174 @@
+/*
+ * engine.h — the plan (a mapping bound to real tables) and the streaming
+ * machinery shared by migrate, verify and check (internal).
+ */
+#ifndef CUT_ENGINE_H
+#define CUT_ENGINE_H
+
+#include <pthread.h>
+#include <stdio.h>
+
+#include "cutover.h"
+#include "driver.h"
+#include "expr.h"
+#include "mapping.h"
+#include "row.h"
+
+/* One mapped table, resolved against both databases. */
+typedef struct cut_tplan {
+    const cut_map_table *mt;
+    cut_table *src; /* described source table (owned) */
+    cut_table *tgt; /* described target table (owned) */
+
+    int nscan;          /* source columns read, in scan order */
+    int *scan_cols;     /* indices into src->cols */
+    cut_type *scan_types;
+    const char **scan_names;
+
+    int nout;           /* target columns written, in cell order */
+    int *out_cols;      /* indices into tgt->cols */
+    cut_type *out_types;
+    const char **out_names;
+    int *out_notnull;
+    int *out_src;       /* per output: scan cell index when copied bare, else -1 */
+    int *out_expr;      /* per output: expression index, else -1 */
+
+    int nexpr;          /* expressions, over the scanned columns */
+    const char **expr_text;
+    cut_pos *expr_pos;
+    const char **expr_names;
+
+    int nkey;           /* the row key among the outputs (target PK, else mapped key) */
+    int *key_out;
+    int nskey;          /* the source key among the scanned cells (for reject messages) */
+    int *key_scan;
+
+    int64_t max_rejects;
+    int ndeps;          /* plans (indices) that must be loaded before this one */
+    int *deps;
+} cut_tplan;
+
+typedef struct cut_plan {
+    cut_mapping *m;
+    cut_tz *tz;
+    cut_canon_opts canon;
+    int n;
+    cut_tplan *t;      /* in a foreign-key-safe load order */
+    char *reject_dir;
+    const cut_driver *src_drv;
+    const cut_driver *tgt_drv;
+} cut_plan;
+
+/*
+ * Resolves every table and column of m against src and tgt, compiles every
+ * expression, orders tables by foreign keys. Every problem found is written
+ * to report (when not NULL) as one line; the first one is returned in err.
+ * tables (NULL-terminated, may be NULL) restricts the plan to those targets.
+ */
+int cut_plan_build(cut_mapping *m, const cut_run_opts *o, cut_conn *src, cut_conn *tgt,
+                   FILE *report, cut_plan **out, cut_error *err);
+void cut_plan_free(cut_plan *p);
+/* Builds the expression spec of a plan table (the arrays point into tp). */
+void cut_tplan_expr_spec(const cut_plan *p, const cut_tplan *tp, cut_expr_spec *spec);
+/* Renders the key of a row as "id=42" ("a=1, b='x'") into out. */
+const char *cut_render_key(const cut_cell *cells, const int *idx, int n,
+                           const char *const *names, cut_buf *out);
+
+/* ----------------------------------------------------- the row mapper */
+
+/* Why a row did not make it (for the reject file). */
+typedef struct cut_reject {
+    const char *stage;  /* "source", "mapping", "target", "load" */
+    const char *column; /* may be NULL */
+    const cut_cell *value; /* may be NULL */
+    const char *reason;
+} cut_reject;
+
+typedef struct cut_counts {
+    int64_t source_rows, filtered, rejected, loaded, zero_dates;
+} cut_counts;
+
+typedef struct cut_mapper cut_mapper;
+typedef void (*cut_reject_sink)(void *ud, const cut_tplan *tp, const cut_batch *scan, int row,
+                                const cut_reject *r);
+
+int cut_mapper_new(const cut_plan *p, const cut_tplan *tp, cut_mapper **out, cut_error *err);
+void cut_mapper_free(cut_mapper *mp);
+/*
+ * Maps the rows of scan (source cells) into out (target cells, kept rows only,
+ * with their hashes; out->src = scan). out->pos[k] = scan->pos of the row and
+ * out->aux[k] = the scan row index. Counts go to c; rejected rows go to sink.
+ */
+int cut_mapper_run(cut_mapper *mp, cut_batch *scan, cut_batch *out, cut_counts *c,
+                   cut_reject_sink sink, void *ud, cut_error *err);
+
+/* Canonicalizes a target-side batch in place (verify): cells become canonical. */
+int cut_canon_target_batch(const cut_plan *p, const cut_tplan *tp, cut_batch *b, cut_buf *scratch,
+                           cut_error *err);
+
+/* ------------------------------------------------- bounded batch queue */
+
+typedef struct cut_queue {
+    pthread_mutex_t mu; /* guards every field below */
+    pthread_cond_t cv;
+    cut_batch *head, *tail;
+    int n;
+    int closed;  /* no more pushes: pop drains then returns NULL */
+    int aborted; /* stop now: pop returns NULL at once */
+} cut_queue;
+
+void cut_queue_init(cut_queue *q);
+void cut_queue_destroy(cut_queue *q); /* frees batches still queued (and their src) */
+void cut_queue_push(cut_queue *q, cut_batch *b);
+cut_batch *cut_queue_pop(cut_queue *q); /* blocks; NULL when closed+empty or aborted */
+void cut_queue_close(cut_queue *q);
+void cut_queue_abort(cut_queue *q);
+
+/* --------------------------------------------------- source streaming */
+
+/* A row callback over the mapped source or the canonical target. */
+typedef int (*cut_batch_fn)(void *ud, cut_batch *b, cut_error *err);
+
+/*
+ * Streams one table's source through the mapper (a scanner thread feeding the
+ * caller's thread) and calls fn with each mapped batch. Counts in c.
+ */
+int cut_stream_source(const cut_plan *p, const cut_tplan *tp, cut_conn *src, int batch_rows,
+                      volatile sig_atomic_t *cancel, cut_counts *c, cut_reject_sink sink,
+                      void *sink_ud, cut_batch_fn fn, void *ud, cut_error *err);
+/* Streams one table's target rows, canonicalized by the target types, into fn. */
+int cut_stream_target(const cut_plan *p, const cut_tplan *tp, cut_conn *tgt, int batch_rows,
+                      volatile sig_atomic_t *cancel, cut_batch_fn fn, void *ud, cut_error *err);
+
+/* The reject file of a table: <dir>/<table>.rejects.jsonl. Caller frees. */
+char *cut_reject_path(const cut_plan *p, const cut_tplan *tp);
+
+#define CUT_DEFAULT_BATCH_ROWS 4096
+
+/* ------------------------------------------------- table scheduling */
+
+/* Shared state of the table workers (migrate and verify). */
+typedef struct cut_sched {
+    const cut_plan *p;
+    const cut_run_opts *o;
+    cut_result *res;
+    pthread_mutex_t mu; /* guards next/done/started/failed/first_err */
+    pthread_cond_t cv;
+    int *state; /* per table: 0 waiting, 1 running, 2 done, 3 failed */
+    int failed;
+    int rc;
+    cut_error first_err;
+    pthread_mutex_t progress_lock;
+    int mode; /* CUT_OPEN_WRITE for migrate (target), CUT_OPEN_READ for verify */
+    int (*run)(struct cut_sched *s, int i, cut_conn *src, cut_conn *tgt, cut_error *err);
+    cut_conn *src0, *tgt0; /* the planning connections, used by the first worker */
+} cut_sched;
+
+/* Runs s->run over every table with up to jobs workers (each with its own
+   connections), starting a table only when the tables it depends on are done
+   (migrate). Stops starting tables after the first failure. */
+int cut_sched_run(cut_sched *s, int jobs, cut_error *err);
+cut_result *cut_result_new_for_plan(const cut_plan *p);
+
+
+#endif

@@ -1,0 +1,485 @@
+/*
+ * expr.c — compiles a table's mapping expressions into one SQLite statement
+ * and evaluates it per row (see expr.h for the shape of the statement).
+ *
+ * Expressions never run against the source database: they run in a private
+ * in-memory SQLite whose authorizer only lets them read the bound row.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "expr.h"
+#include "types.h"
+#include "util.h"
+
+#define SRC_TABLE "__cutover_row"
+
+struct cut_expr {
+    sqlite3 *db;
+    sqlite3_stmt *st;  /* the evaluation statement */
+    int nsrc;
+    int nexpr;
+    int has_where;
+    int ninputs;
+    int *inputs;       /* source column index of each bound parameter */
+    cut_kind *in_kind; /* logical type of each input */
+    char **src_names;  /* copies, for the slow path */
+    char **exprs;
+    char *where;
+    sqlite3_stmt **single; /* per-expression statements over SRC_TABLE (slow path) */
+    sqlite3_stmt *fill;    /* INSERT INTO SRC_TABLE … for the slow path */
+    unsigned char *used;   /* per source column: read by some expression */
+};
+
+static void quote_ident(cut_buf *b, const char *name)
+{
+    cut_buf_appendc(b, '"');
+    for (const char *p = name; *p; p++) {
+        if (*p == '"')
+            cut_buf_appendc(b, '"');
+        cut_buf_appendc(b, *p);
+    }
+    cut_buf_appendc(b, '"');
+}
+
+typedef struct auth_ctx {
+    cut_expr *e;
+} auth_ctx;
+
+/* Lets expressions read the row and call functions, nothing else. */
+static int authorizer(void *ud, int action, const char *a1, const char *a2, const char *db,
+                      const char *trigger)
+{
+    auth_ctx *ctx = ud;
+    switch (action) {
+    case SQLITE_READ:
+        if (a1 && strcmp(a1, SRC_TABLE) == 0 && a2) {
+            for (int i = 0; i < ctx->e->nsrc; i++)
+                if (strcmp(ctx->e->src_names[i], a2) == 0)
+                    ctx->e->used[i] = 1;
+        }
+        return SQLITE_OK;
+    case SQLITE_SELECT:
+    case SQLITE_FUNCTION:
+    case SQLITE_RECURSIVE:
+        return SQLITE_OK;
+    default:
+        return SQLITE_DENY;
+    }
+}
+
+/* Position of byte offset off inside an expression that starts at pos. */
+static cut_pos offset_pos(const char *text, size_t off, cut_pos pos)
+{
+    cut_pos p = pos;
+    for (size_t i = 0; i < off && text[i]; i++) {
+        if (text[i] == '\n') {
+            p.line++;
+            p.col = 1;
+        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+            p.col++;
+        }
+    }
+    return p;
+}
+
+/* Offset of identifier word in text (whole word, case-insensitive), or -1. */
+static long find_word(const char *text, const char *word)
+{
+    size_t wl = strlen(word);
+    for (const char *p = text; (p = strcasestr(p, word)); p++) {
+        int before = p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+        int after = !(isalnum((unsigned char)p[wl]) || p[wl] == '_');
+        if (before && after)
+            return p - text;
+    }
+    return -1;
+}
+
+/* Turns a prepare error into a mapping error at the expression's position. */
+static int compile_error(const cut_expr_spec *spec, cut_expr *e, const char *what,
+                         const char *text, cut_pos pos, const char *colname, cut_error *err)
+{
+    const char *msg = sqlite3_errmsg(e->db);
+    const char *nosuch = "no such column: ";
+    cut_pos at = pos;
+    if (strncmp(msg, nosuch, strlen(nosuch)) == 0) {
+        const char *name = msg + strlen(nosuch);
+        long off = find_word(text, name);
+        if (off >= 0)
+            at = offset_pos(text, (size_t)off, pos);
+        char sugg[256];
+        cut_suggest(name, (const char *const *)e->src_names, e->nsrc, sugg, sizeof(sugg));
+        cut_error_set(err, CUT_EMAPPING, "%s: unknown source column '%s' in table %s%s%s%s",
+                      what, name, spec->table, sugg[0] ? " (did you mean " : "", sugg,
+                      sugg[0] ? "?)" : "");
+    } else if (strstr(msg, "not authorized")) {
+        cut_error_set(err, CUT_EMAPPING, "%s: only expressions over the source row are allowed",
+                      what);
+    } else {
+        cut_error_set(err, CUT_EMAPPING, "%s: %s", what, msg);
+    }
+    cut_error_set_pos(err, spec->file, at.line, at.col);
+    cut_error_set_table(err, spec->table);
+    if (colname)
+        cut_error_set_column(err, colname);
+    return CUT_EMAPPING;
+}
+
+static int is_blank(const char *s)
+{
+    while (*s && isspace((unsigned char)*s))
+        s++;
+    return *s == '\0' || (s[0] == ';' && s[1] == '\0');
+}
+
+/* Prepares SELECT (text) FROM SRC_TABLE to validate one expression and record its inputs. */
+static int check_one(const cut_expr_spec *spec, cut_expr *e, const char *text, cut_pos pos,
+                     const char *what, const char *colname, sqlite3_stmt **keep, cut_error *err)
+{
+    cut_buf sql = {0};
+    cut_buf_printf(&sql, "SELECT (%s\n) FROM %s", text, SRC_TABLE);
+    sqlite3_stmt *st = NULL;
+    const char *tail = NULL;
+    int rc = sqlite3_prepare_v2(e->db, cut_buf_cstr(&sql), -1, &st, &tail);
+    if (rc != SQLITE_OK) {
+        compile_error(spec, e, what, text, pos, colname, err);
+        cut_buf_free(&sql);
+        return CUT_EMAPPING;
+    }
+    if (tail && !is_blank(tail)) {
+        sqlite3_finalize(st);
+        cut_buf_free(&sql);
+        cut_error_set(err, CUT_EMAPPING, "%s: must be a single SQL expression", what);
+        cut_error_set_pos(err, spec->file, pos.line, pos.col);
+        cut_error_set_table(err, spec->table);
+        return CUT_EMAPPING;
+    }
+    cut_buf_free(&sql);
+    if (keep)
+        *keep = st;
+    else
+        sqlite3_finalize(st);
+    return CUT_OK;
+}
+
+int cut_expr_compile(const cut_expr_spec *spec, cut_expr **out, cut_error *err)
+{
+    *out = NULL;
+    int rc = CUT_OK;
+    cut_buf sql = {0};
+    cut_expr *e = calloc(1, sizeof(*e));
+    if (!e)
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    e->nsrc = spec->nsrc;
+    e->nexpr = spec->nexpr;
+    e->has_where = spec->where != NULL;
+    e->src_names = calloc((size_t)spec->nsrc + 1, sizeof(char *));
+    e->used = calloc((size_t)spec->nsrc + 1, 1);
+    e->exprs = calloc((size_t)spec->nexpr + 1, sizeof(char *));
+    e->single = calloc((size_t)spec->nexpr + 1, sizeof(sqlite3_stmt *));
+    e->inputs = calloc((size_t)spec->nsrc + 1, sizeof(int));
+    e->in_kind = calloc((size_t)spec->nsrc + 1, sizeof(cut_kind));
+    if (!e->src_names || !e->used || !e->exprs || !e->single || !e->inputs || !e->in_kind) {
+        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < spec->nsrc; i++)
+        if (!(e->src_names[i] = cut_strdup(spec->src_names[i]))) {
+            rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+            goto done;
+        }
+    for (int i = 0; i < spec->nexpr; i++)
+        if (!(e->exprs[i] = cut_strdup(spec->exprs[i]))) {
+            rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+            goto done;
+        }
+    e->where = cut_strdup(spec->where);
+
+    if (sqlite3_open_v2(":memory:", &e->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY |
+                            SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        rc = cut_error_set(err, CUT_ENOMEM, "cannot open the expression engine");
+        goto done;
+    }
+    if ((rc = cut_sqlfunc_register(e->db, spec->mapping))) {
+        cut_error_set(err, rc, "cannot register SQL functions: %s", sqlite3_errmsg(e->db));
+        goto done;
+    }
+    /* A table with the source's column names lets SQLite resolve (and report) names. */
+    cut_buf_printf(&sql, "CREATE TABLE %s (", SRC_TABLE);
+    for (int i = 0; i < spec->nsrc; i++) {
+        if (i)
+            cut_buf_append(&sql, ", ", 2);
+        quote_ident(&sql, spec->src_names[i]);
+    }
+    if (spec->nsrc == 0)
+        cut_buf_printf(&sql, "__cutover_none");
+    cut_buf_printf(&sql, ")");
+    if (sqlite3_exec(e->db, cut_buf_cstr(&sql), NULL, NULL, NULL) != SQLITE_OK) {
+        rc = cut_error_set(err, CUT_ESCHEMA, "source table for %s: %s", spec->table,
+                           sqlite3_errmsg(e->db));
+        goto done;
+    }
+    auth_ctx actx = {e};
+    sqlite3_set_authorizer(e->db, authorizer, &actx);
+    for (int i = 0; i < spec->nexpr; i++) {
+        char what[300];
+        snprintf(what, sizeof(what), "column %s", spec->expr_names ? spec->expr_names[i] : "?");
+        if ((rc = check_one(spec, e, spec->exprs[i], spec->expr_pos[i], what,
+                            spec->expr_names ? spec->expr_names[i] : NULL, &e->single[i], err)))
+            goto done;
+    }
+    if (spec->where && (rc = check_one(spec, e, spec->where, spec->where_pos, "where", NULL,
+                                       NULL, err)))
+        goto done;
+
+    /* The evaluation statement reads only the inputs the expressions use. */
+    for (int i = 0; i < spec->nsrc; i++) {
+        if (e->used[i]) {
+            e->in_kind[e->ninputs] = spec->src_types ? spec->src_types[i].kind : CUT_T_TEXT;
+            e->inputs[e->ninputs++] = i;
+        }
+    }
+    cut_buf_reset(&sql);
+    cut_buf_printf(&sql, "SELECT ");
+    for (int i = 0; i < spec->nexpr; i++)
+        cut_buf_printf(&sql, "%s(%s\n)", i ? ", " : "", spec->exprs[i]);
+    if (spec->where)
+        cut_buf_printf(&sql, "%sCASE WHEN (%s\n) THEN 1 ELSE 0 END", spec->nexpr ? ", " : "",
+                       spec->where);
+    if (spec->nexpr == 0 && !spec->where)
+        cut_buf_printf(&sql, "1");
+    if (e->ninputs) {
+        cut_buf_printf(&sql, " FROM (SELECT ");
+        for (int k = 0; k < e->ninputs; k++) {
+            cut_buf_printf(&sql, "%s?%d AS ", k ? ", " : "", k + 1);
+            quote_ident(&sql, spec->src_names[e->inputs[k]]);
+        }
+        cut_buf_printf(&sql, ")");
+    }
+    sqlite3_set_authorizer(e->db, NULL, NULL);
+    if (sqlite3_prepare_v2(e->db, cut_buf_cstr(&sql), -1, &e->st, NULL) != SQLITE_OK) {
+        rc = cut_error_set(err, CUT_EMAPPING, "table %s: expressions do not compile together: %s",
+                           spec->table, sqlite3_errmsg(e->db));
+        cut_error_set_pos(err, spec->file, 0, 0);
+        goto done;
+    }
+    /* The slow path refills the helper table with the failing row. */
+    cut_buf_reset(&sql);
+    cut_buf_printf(&sql, "INSERT INTO %s VALUES (", SRC_TABLE);
+    for (int i = 0; i < (spec->nsrc ? spec->nsrc : 1); i++)
+        cut_buf_printf(&sql, "%s?%d", i ? ", " : "", i + 1);
+    cut_buf_printf(&sql, ")");
+    if (sqlite3_prepare_v2(e->db, cut_buf_cstr(&sql), -1, &e->fill, NULL) != SQLITE_OK) {
+        rc = cut_error_set(err, CUT_ENOMEM, "expression engine: %s", sqlite3_errmsg(e->db));
+        goto done;
+    }
+done:
+    cut_buf_free(&sql);
+    if (rc) {
+        cut_expr_free(e);
+        return rc;
+    }
+    *out = e;
+    return CUT_OK;
+}
+
+void cut_expr_free(cut_expr *e)
+{
+    if (!e)
+        return;
+    sqlite3_finalize(e->st);
+    sqlite3_finalize(e->fill);
+    if (e->single)
+        for (int i = 0; i < e->nexpr; i++)
+            sqlite3_finalize(e->single[i]);
+    sqlite3_close(e->db);
+    if (e->src_names)
+        for (int i = 0; i < e->nsrc; i++)
+            free(e->src_names[i]);
+    if (e->exprs)
+        for (int i = 0; i < e->nexpr; i++)
+            free(e->exprs[i]);
+    free(e->src_names);
+    free(e->exprs);
+    free(e->where);
+    free(e->single);
+    free(e->used);
+    free(e->inputs);
+    free(e->in_kind);
+    free(e);
+}
+
+const int *cut_expr_inputs(const cut_expr *e, int *n)
+{
+    *n = e->ninputs;
+    return e->inputs;
+}
+
+/* Significant digits of a canonical decimal: first to last non-zero digit ("0012.340" → 4). */
+static int sig_digits(const char *p, size_t len)
+{
+    int first = -1, last = -1, idx = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            continue;
+        if (p[i] != '0') {
+            if (first < 0)
+                first = idx;
+            last = idx;
+        }
+        idx++;
+    }
+    return first < 0 ? 0 : last - first + 1;
+}
+
+/*
+ * Binds a canonical value with the storage class its logical type has in
+ * SQLite: integers as INTEGER, floats as REAL, bools as 1/0, numerics as
+ * SQLite's NUMERIC affinity would store them (INTEGER if integral, REAL if no
+ * digit is lost, else TEXT), bytes as BLOB, the rest as TEXT.
+ */
+static void bind_input(sqlite3_stmt *st, int i, cut_kind kind, const cut_cell *v)
+{
+    if (cut_cell_is_null(v)) {
+        sqlite3_bind_null(st, i);
+        return;
+    }
+    char tmp[64];
+    switch (kind) {
+    case CUT_T_INT: {
+        int64_t x;
+        if (cut_parse_int64(v->p, v->len, &x) == 0) {
+            sqlite3_bind_int64(st, i, x);
+            return;
+        }
+        break; /* beyond int64 (unsigned 64-bit): as text */
+    }
+    case CUT_T_BOOL:
+        sqlite3_bind_int(st, i, v->len == 1 && v->p[0] == 't');
+        return;
+    case CUT_T_FLOAT:
+    case CUT_T_NUMERIC: {
+        if (v->len >= sizeof(tmp) || memchr(v->p, 'N', v->len))
+            break; /* NaN, and long decimals: as text */
+        if (kind == CUT_T_NUMERIC && !memchr(v->p, '.', v->len) && !memchr(v->p, 'I', v->len)) {
+            int64_t x;
+            if (cut_parse_int64(v->p, v->len, &x) == 0) {
+                sqlite3_bind_int64(st, i, x);
+                return;
+            }
+        }
+        if (kind == CUT_T_NUMERIC && sig_digits(v->p, v->len) > 15)
+            break;
+        memcpy(tmp, v->p, v->len);
+        tmp[v->len] = '\0';
+        sqlite3_bind_double(st, i, strtod(tmp, NULL));
+        return;
+    }
+    case CUT_T_BYTES:
+        sqlite3_bind_blob(st, i, v->len ? v->p : "", (int)v->len, SQLITE_STATIC);
+        return;
+    default:
+        break;
+    }
+    sqlite3_bind_text(st, i, v->len ? v->p : "", (int)v->len, SQLITE_STATIC);
+}
+
+/* Copies result column i of st into cell out. */
+static int take_result(sqlite3_stmt *st, int i, cut_cell *out, cut_arena *arena)
+{
+    char num[48];
+    const void *p;
+    size_t n;
+    switch (sqlite3_column_type(st, i)) {
+    case SQLITE_NULL:
+        out->p = NULL;
+        out->len = 0;
+        out->flags = CUT_CELL_NULL;
+        return CUT_OK;
+    case SQLITE_INTEGER:
+        n = (size_t)snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(st, i));
+        p = num;
+        break;
+    case SQLITE_FLOAT:
+        n = (size_t)cut_format_double(sqlite3_column_double(st, i), 64, num);
+        p = num;
+        break;
+    case SQLITE_BLOB:
+        p = sqlite3_column_blob(st, i);
+        n = (size_t)sqlite3_column_bytes(st, i);
+        break;
+    default:
+        p = sqlite3_column_text(st, i);
+        n = (size_t)sqlite3_column_bytes(st, i);
+        break;
+    }
+    char *d = cut_arena_dup(arena, p ? p : "", n);
+    if (!d)
+        return CUT_ENOMEM;
+    out->p = d;
+    out->len = (uint32_t)n;
+    out->flags = 0;
+    return CUT_OK;
+}
+
+/* After a failure of the whole statement: which expression failed, and why. */
+static void find_failure(cut_expr *e, const cut_cell *in, int *failed, cut_buf *msg)
+{
+    *failed = -1;
+    sqlite3_exec(e->db, "DELETE FROM " SRC_TABLE, NULL, NULL, NULL);
+    for (int i = 0; i < e->nsrc; i++) {
+        /* Inputs the program does not read are bound NULL: they cannot matter. */
+        int k;
+        for (k = 0; k < e->ninputs && e->inputs[k] != i; k++)
+            ;
+        if (k < e->ninputs)
+            bind_input(e->fill, i + 1, e->in_kind[k], &in[i]);
+        else
+            sqlite3_bind_null(e->fill, i + 1);
+    }
+    sqlite3_step(e->fill);
+    sqlite3_reset(e->fill);
+    sqlite3_clear_bindings(e->fill);
+    for (int i = 0; i < e->nexpr; i++) {
+        int rc = sqlite3_step(e->single[i]);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            *failed = i;
+            cut_buf_reset(msg);
+            cut_buf_printf(msg, "%s", sqlite3_errmsg(e->db));
+            sqlite3_reset(e->single[i]);
+            return;
+        }
+        sqlite3_reset(e->single[i]);
+    }
+}
+
+int cut_expr_eval(cut_expr *e, const cut_cell *in, cut_cell *out, cut_arena *arena, int *keep,
+                  int *failed_expr, cut_buf *msg)
+{
+    for (int k = 0; k < e->ninputs; k++)
+        bind_input(e->st, k + 1, e->in_kind[k], &in[e->inputs[k]]);
+    int rc = sqlite3_step(e->st);
+    if (rc != SQLITE_ROW) {
+        cut_buf_reset(msg);
+        cut_buf_printf(msg, "%s", sqlite3_errmsg(e->db));
+        sqlite3_reset(e->st);
+        find_failure(e, in, failed_expr, msg);
+        return CUT_EDATA;
+    }
+    for (int i = 0; i < e->nexpr; i++) {
+        if (take_result(e->st, i, &out[i], arena)) {
+            sqlite3_reset(e->st);
+            return CUT_ENOMEM;
+        }
+    }
+    *keep = e->has_where ? sqlite3_column_int(e->st, e->nexpr) : 1;
+    sqlite3_reset(e->st);
+    return CUT_OK;
+}

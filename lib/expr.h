@@ -1,0 +1,60 @@
+/*
+ * expr.h — mapping expressions, evaluated by an in-memory SQLite (internal).
+ *
+ * A program holds one prepared statement per table:
+ *   SELECT (e1), (e2), …, CASE WHEN (where) THEN 1 ELSE 0 END
+ *     FROM (SELECT ?1 AS "col_a", ?2 AS "col_b", …)
+ * over the source columns the expressions actually read (found with the
+ * authorizer at compile time). Each row binds those inputs with the SQLite
+ * storage class of their logical type and steps once.
+ */
+#ifndef CUT_EXPR_H
+#define CUT_EXPR_H
+
+#include "cutover.h"
+#include "mapping.h"
+#include "row.h"
+
+typedef struct cut_expr cut_expr;
+
+typedef struct cut_expr_spec {
+    const char *file;              /* mapping path, for messages */
+    const char *table;             /* target table, for messages */
+    const cut_mapping *mapping;    /* lookups */
+    int nsrc;                      /* source columns available */
+    const char *const *src_names;
+    const cut_type *src_types;
+    int nexpr;                     /* expressions to compute */
+    const char *const *exprs;
+    const cut_pos *expr_pos;
+    const char *const *expr_names; /* target column of each expression */
+    const char *where;             /* NULL = keep every row */
+    cut_pos where_pos;
+} cut_expr_spec;
+
+/*
+ * Compiles the program. On an error (unknown column, syntax error, unknown
+ * function) err names the mapping file, the line:col of the expression and,
+ * for an unknown column, the nearest source column names.
+ */
+int cut_expr_compile(const cut_expr_spec *spec, cut_expr **out, cut_error *err);
+void cut_expr_free(cut_expr *e);
+
+/* Source columns (indices into spec->src_names) the program reads. */
+const int *cut_expr_inputs(const cut_expr *e, int *n);
+
+/*
+ * Evaluates one row. in[] has spec->nsrc cells (only the inputs are read).
+ * out[] receives nexpr cells, copied into arena. *keep = the where result.
+ * Returns 0, CUT_EDATA with *failed_expr (index, or -1 for where) and a
+ * message in msg (a row to reject), or CUT_ENOMEM.
+ */
+int cut_expr_eval(cut_expr *e, const cut_cell *in, cut_cell *out, cut_arena *arena, int *keep,
+                  int *failed_expr, cut_buf *msg);
+
+/* sqlfunc.c: registers lower/upper (Unicode), regexp, regexp_replace, split_part,
+   parse_date and lookup on db. */
+struct sqlite3;
+int cut_sqlfunc_register(struct sqlite3 *db, const cut_mapping *m);
+
+#endif

@@ -1,0 +1,449 @@
+/*
+ * sqlfunc.c — SQL functions that migrations need and SQLite lacks, registered
+ * on the expression engine's connection (docs/mapping.md, "Functions"):
+ *
+ *   lower(x), upper(x)          Unicode case mapping (the built-ins fold ASCII only)
+ *   x REGEXP p, regexp(p, x)    PCRE2 match, 1/0
+ *   regexp_replace(x, p, r [, flags])   PostgreSQL semantics: first match unless
+ *                               flags has 'g'; 'i' ignores case; \1..\9 and \& in r
+ *   split_part(x, delim, n)     PostgreSQL semantics (n < 0 counts from the end)
+ *   parse_date(x, format)       strptime format → 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM:SS'
+ *   lookup(name, key)           value of key in the mapping's lookup table, or NULL
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <locale.h>
+#include <pcre2.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wctype.h>
+
+#include "expr.h"
+#include "util.h"
+
+/* ------------------------------------------------------------ lower/upper */
+
+static locale_t utf8_locale;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void utf8_locale_init(void)
+{
+    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+static void fn_case(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    int upper = sqlite3_user_data(ctx) != NULL;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+        return;
+    const unsigned char *s = sqlite3_value_text(argv[0]);
+    int n = sqlite3_value_bytes(argv[0]);
+    if (!s)
+        return;
+    pthread_once(&utf8_once, utf8_locale_init);
+    size_t bad;
+    cut_buf out = {0};
+    if (cut_buf_reserve(&out, (size_t)n + 8)) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    int valid = cut_utf8_valid((const char *)s, (size_t)n, NULL, &bad);
+    for (int i = 0; i < n;) {
+        uint32_t cp;
+        int k = valid ? cut_utf8_decode(s + i, (size_t)(n - i), &cp) : 1;
+        if (!valid)
+            cp = s[i];
+        if (valid && utf8_locale) {
+            wint_t w = upper ? towupper_l((wint_t)cp, utf8_locale) : towlower_l((wint_t)cp, utf8_locale);
+            char enc[4];
+            int len = cut_utf8_encode((uint32_t)w, enc);
+            cut_buf_append(&out, enc, (size_t)len);
+        } else {
+            /* Invalid UTF-8 (or no UTF-8 locale): fold ASCII only, keep other bytes. */
+            char c = (char)s[i];
+            if (upper && c >= 'a' && c <= 'z')
+                c = (char)(c - 32);
+            else if (!upper && c >= 'A' && c <= 'Z')
+                c = (char)(c + 32);
+            cut_buf_appendc(&out, c);
+        }
+        i += k > 0 ? k : 1;
+    }
+    sqlite3_result_text(ctx, out.p, (int)out.len, free);
+}
+
+/* ---------------------------------------------------------------- regexps */
+
+typedef struct re_cache {
+    pcre2_code *code;
+    pcre2_match_data *md;
+    int caseless;
+} re_cache;
+
+static void re_cache_free(void *p)
+{
+    re_cache *rc = p;
+    if (!rc)
+        return;
+    pcre2_match_data_free(rc->md);
+    pcre2_code_free(rc->code);
+    free(rc);
+}
+
+/*
+ * The compiled pattern in argv[pi]: from the statement's aux data when the
+ * pattern is a constant, else freshly compiled (*fresh = 1). The caller hands
+ * a fresh one to keep_regex() when done: SQLite may free it at once, so it
+ * must not be used after that (sqlite3_set_auxdata's contract).
+ */
+static re_cache *get_regex(sqlite3_context *ctx, sqlite3_value **argv, int pi, int caseless,
+                           const char *fname, int *fresh)
+{
+    *fresh = 0;
+    re_cache *rc = sqlite3_get_auxdata(ctx, pi);
+    if (rc && rc->caseless == caseless)
+        return rc;
+    const char *pat = (const char *)sqlite3_value_text(argv[pi]);
+    if (!pat)
+        return NULL;
+    int errcode;
+    PCRE2_SIZE erroff;
+    uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF | (caseless ? PCRE2_CASELESS : 0);
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, opts, &errcode,
+                                     &erroff, NULL);
+    if (!code) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(errcode, msg, sizeof(msg));
+        char *e = sqlite3_mprintf("%s: invalid regular expression '%s' at offset %d: %s", fname,
+                                  pat, (int)erroff, (const char *)msg);
+        sqlite3_result_error(ctx, e, -1);
+        sqlite3_free(e);
+        return NULL;
+    }
+    rc = calloc(1, sizeof(*rc));
+    if (!rc || !(rc->md = pcre2_match_data_create_from_pattern(code, NULL))) {
+        free(rc);
+        pcre2_code_free(code);
+        sqlite3_result_error_nomem(ctx);
+        return NULL;
+    }
+    rc->code = code;
+    rc->caseless = caseless;
+    *fresh = 1;
+    return rc;
+}
+
+static void keep_regex(sqlite3_context *ctx, int pi, re_cache *rc, int fresh)
+{
+    if (fresh)
+        sqlite3_set_auxdata(ctx, pi, rc, re_cache_free);
+}
+
+/* regexp(pattern, subject) — also backs "subject REGEXP pattern". */
+static void fn_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+        return;
+    int fresh;
+    re_cache *rc = get_regex(ctx, argv, 0, 0, "regexp", &fresh);
+    if (!rc)
+        return;
+    const char *s = (const char *)sqlite3_value_text(argv[1]);
+    int n = sqlite3_value_bytes(argv[1]);
+    int m = pcre2_match(rc->code, (PCRE2_SPTR)s, (PCRE2_SIZE)n, 0, 0, rc->md, NULL);
+    sqlite3_result_int(ctx, m >= 0);
+    keep_regex(ctx, 0, rc, fresh);
+}
+
+/* PostgreSQL replacement syntax (\1, \&, \\) → PCRE2 extended substitution ($1, $0, $$). */
+static char *pg_replacement(const char *r)
+{
+    cut_buf b = {0};
+    for (const char *p = r; *p; p++) {
+        if (*p == '\\' && p[1] >= '1' && p[1] <= '9') {
+            cut_buf_printf(&b, "${%c}", p[1]);
+            p++;
+        } else if (*p == '\\' && p[1] == '&') {
+            cut_buf_append(&b, "$0", 2);
+            p++;
+        } else if (*p == '\\' && p[1] == '\\') {
+            cut_buf_appendc(&b, '\\');
+            p++;
+        } else if (*p == '$') {
+            cut_buf_append(&b, "$$", 2);
+        } else {
+            cut_buf_appendc(&b, *p);
+        }
+    }
+    if (!b.p)
+        return cut_strdup("");
+    return b.p;
+}
+
+static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    for (int i = 0; i < 3; i++)
+        if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
+            return;
+    const char *flags = argc > 3 ? (const char *)sqlite3_value_text(argv[3]) : "";
+    if (!flags)
+        flags = "";
+    int global = strchr(flags, 'g') != NULL, caseless = strchr(flags, 'i') != NULL;
+    for (const char *f = flags; *f; f++) {
+        if (*f != 'g' && *f != 'i') {
+            char *e = sqlite3_mprintf("regexp_replace: unknown flag '%c' (use g and/or i)", *f);
+            sqlite3_result_error(ctx, e, -1);
+            sqlite3_free(e);
+            return;
+        }
+    }
+    int fresh;
+    re_cache *re = get_regex(ctx, argv, 1, caseless, "regexp_replace", &fresh);
+    if (!re)
+        return;
+    pcre2_code *code = re->code;
+    const char *s = (const char *)sqlite3_value_text(argv[0]);
+    size_t n = (size_t)sqlite3_value_bytes(argv[0]);
+    char *repl = pg_replacement((const char *)sqlite3_value_text(argv[2]));
+    uint32_t opts = PCRE2_SUBSTITUTE_OVERFLOW_LENGTH | (global ? PCRE2_SUBSTITUTE_GLOBAL : 0);
+    PCRE2_SIZE outlen = n + 64;
+    char *out = NULL;
+    int rc = 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        free(out);
+        out = malloc(outlen + 1);
+        if (!out || !repl) {
+            rc = PCRE2_ERROR_NOMEMORY;
+            break;
+        }
+        PCRE2_SIZE cap = outlen + 1;
+        rc = pcre2_substitute(code, (PCRE2_SPTR)s, n, 0, opts, NULL, NULL, (PCRE2_SPTR)repl,
+                              PCRE2_ZERO_TERMINATED, (PCRE2_UCHAR *)out, &cap);
+        if (rc == PCRE2_ERROR_NOMEMORY && attempt == 0) {
+            outlen = cap; /* the length needed, thanks to OVERFLOW_LENGTH */
+            continue;
+        }
+        outlen = cap;
+        break;
+    }
+    if (rc < 0) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(rc, msg, sizeof(msg));
+        char *e = sqlite3_mprintf("regexp_replace: %s", (const char *)msg);
+        sqlite3_result_error(ctx, e, -1);
+        sqlite3_free(e);
+        free(out);
+    } else {
+        sqlite3_result_text(ctx, out, (int)outlen, free);
+    }
+    free(repl);
+    keep_regex(ctx, 1, re, fresh);
+}
+
+/* ------------------------------------------------------------- split_part */
+
+static void fn_split_part(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    for (int i = 0; i < 3; i++)
+        if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
+            return;
+    const char *s = (const char *)sqlite3_value_text(argv[0]);
+    size_t sl = (size_t)sqlite3_value_bytes(argv[0]);
+    const char *d = (const char *)sqlite3_value_text(argv[1]);
+    size_t dl = (size_t)sqlite3_value_bytes(argv[1]);
+    sqlite3_int64 n = sqlite3_value_int64(argv[2]);
+    if (n == 0) {
+        sqlite3_result_error(ctx, "split_part: field position must not be zero", -1);
+        return;
+    }
+    if (dl == 0) {
+        if (n == 1 || n == -1)
+            sqlite3_result_text(ctx, s, (int)sl, SQLITE_TRANSIENT);
+        else
+            sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+        return;
+    }
+    /* Count the fields first so that negative positions work. */
+    sqlite3_int64 nfields = 1;
+    for (const char *p = s; (p = memmem(p, sl - (size_t)(p - s), d, dl)); p += dl)
+        nfields++;
+    sqlite3_int64 want = n > 0 ? n : nfields + n + 1;
+    if (want < 1 || want > nfields) {
+        sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+        return;
+    }
+    const char *start = s;
+    for (sqlite3_int64 k = 1; k < want; k++)
+        start = (const char *)memmem(start, sl - (size_t)(start - s), d, dl) + dl;
+    const char *end = memmem(start, sl - (size_t)(start - s), d, dl);
+    size_t len = end ? (size_t)(end - start) : sl - (size_t)(start - s);
+    sqlite3_result_text(ctx, start, (int)len, SQLITE_TRANSIENT);
+}
+
+/* ------------------------------------------------------------- parse_date */
+
+static int days_in_month(int y, int m)
+{
+    static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return dm[m - 1];
+}
+
+static void fn_parse_date(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+        return;
+    const char *s = (const char *)sqlite3_value_text(argv[0]);
+    const char *fmt = (const char *)sqlite3_value_text(argv[1]);
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_mday = 1;
+    const char *end = strptime(s, fmt, &tm);
+    while (end && (*end == ' ' || *end == '\t'))
+        end++;
+    int y = tm.tm_year + 1900, m = tm.tm_mon + 1;
+    if (!end || *end || y < 1 || y > 9999 || m < 1 || m > 12 || tm.tm_mday < 1 ||
+        tm.tm_mday > days_in_month(y, m)) {
+        char *e = sqlite3_mprintf("parse_date: '%s' does not match the format '%s'", s, fmt);
+        sqlite3_result_error(ctx, e, -1);
+        sqlite3_free(e);
+        return;
+    }
+    int with_time = strstr(fmt, "%H") || strstr(fmt, "%M") || strstr(fmt, "%S") ||
+                    strstr(fmt, "%T") || strstr(fmt, "%R") || strstr(fmt, "%I");
+    char out[32];
+    int len;
+    if (with_time)
+        len = snprintf(out, sizeof(out), "%04d-%02d-%02d %02d:%02d:%02d", y, m, tm.tm_mday,
+                       tm.tm_hour, tm.tm_min, tm.tm_sec);
+    else
+        len = snprintf(out, sizeof(out), "%04d-%02d-%02d", y, m, tm.tm_mday);
+    sqlite3_result_text(ctx, out, len, SQLITE_TRANSIENT);
+}
+
+/* ----------------------------------------------------------------- lookup */
+
+typedef struct lk_entry {
+    const char *key;
+    const char *value;
+} lk_entry;
+
+typedef struct lk_table {
+    const char *name;
+    int n;
+    lk_entry *e; /* sorted by key */
+} lk_table;
+
+typedef struct lk_set {
+    int n;
+    lk_table *t;
+    char *names; /* "a, b" for messages */
+} lk_set;
+
+static int lk_cmp(const void *a, const void *b)
+{
+    return strcmp(((const lk_entry *)a)->key, ((const lk_entry *)b)->key);
+}
+
+static void lk_free(void *p)
+{
+    lk_set *s = p;
+    if (!s)
+        return;
+    for (int i = 0; i < s->n; i++)
+        free(s->t[i].e);
+    free(s->t);
+    free(s->names);
+    free(s);
+}
+
+/* The set points into the mapping's strings, which outlive the expression engine. */
+static lk_set *lk_build(const cut_mapping *m)
+{
+    lk_set *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    int n = m ? m->nlookups : 0;
+    s->t = calloc((size_t)n + 1, sizeof(lk_table));
+    if (!s->t)
+        goto fail;
+    cut_buf names = {0};
+    for (int i = 0; i < n; i++) {
+        const cut_map_lookup *l = &m->lookups[i];
+        lk_table *t = &s->t[s->n++];
+        t->name = l->name;
+        t->n = l->n;
+        t->e = calloc((size_t)l->n + 1, sizeof(lk_entry));
+        if (!t->e) {
+            cut_buf_free(&names);
+            goto fail;
+        }
+        for (int k = 0; k < l->n; k++) {
+            t->e[k].key = l->keys[k];
+            t->e[k].value = l->values[k];
+        }
+        qsort(t->e, (size_t)t->n, sizeof(lk_entry), lk_cmp);
+        cut_buf_printf(&names, "%s%s", i ? ", " : "", l->name);
+    }
+    s->names = names.p ? names.p : cut_strdup("none");
+    return s;
+fail:
+    lk_free(s);
+    return NULL;
+}
+
+static void fn_lookup(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    lk_set *s = sqlite3_user_data(ctx);
+    const char *name = (const char *)sqlite3_value_text(argv[0]);
+    if (!name) {
+        sqlite3_result_error(ctx, "lookup: the lookup name must not be NULL", -1);
+        return;
+    }
+    lk_table *t = NULL;
+    for (int i = 0; i < s->n; i++)
+        if (strcmp(s->t[i].name, name) == 0)
+            t = &s->t[i];
+    if (!t) {
+        char *e = sqlite3_mprintf("lookup: unknown lookup '%s' (the mapping defines: %s)", name,
+                                  s->names);
+        sqlite3_result_error(ctx, e, -1);
+        sqlite3_free(e);
+        return;
+    }
+    if (sqlite3_value_type(argv[1]) == SQLITE_NULL)
+        return;
+    lk_entry key = {(const char *)sqlite3_value_text(argv[1]), NULL};
+    lk_entry *hit = bsearch(&key, t->e, (size_t)t->n, sizeof(lk_entry), lk_cmp);
+    if (hit && hit->value)
+        sqlite3_result_text(ctx, hit->value, -1, SQLITE_TRANSIENT);
+}
+
+int cut_sqlfunc_register(struct sqlite3 *db, const cut_mapping *m)
+{
+    const int det = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+    int rc = sqlite3_create_function(db, "lower", 1, det, NULL, fn_case, NULL, NULL);
+    rc = rc ? rc : sqlite3_create_function(db, "upper", 1, det, (void *)1, fn_case, NULL, NULL);
+    rc = rc ? rc : sqlite3_create_function(db, "regexp", 2, det, NULL, fn_regexp, NULL, NULL);
+    rc = rc ? rc
+            : sqlite3_create_function(db, "regexp_replace", 3, det, NULL, fn_regexp_replace,
+                                      NULL, NULL);
+    rc = rc ? rc
+            : sqlite3_create_function(db, "regexp_replace", 4, det, NULL, fn_regexp_replace,
+                                      NULL, NULL);
+    rc = rc ? rc
+            : sqlite3_create_function(db, "split_part", 3, det, NULL, fn_split_part, NULL, NULL);
+    rc = rc ? rc
+            : sqlite3_create_function(db, "parse_date", 2, det, NULL, fn_parse_date, NULL, NULL);
+    if (rc)
+        return CUT_ENOMEM;
+    lk_set *s = lk_build(m);
+    if (!s)
+        return CUT_ENOMEM;
+    if (sqlite3_create_function_v2(db, "lookup", 2, det, s, fn_lookup, NULL, NULL, lk_free))
+        return CUT_ENOMEM;
+    return CUT_OK;
+}

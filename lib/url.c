@@ -1,0 +1,475 @@
+/*
+ * url.c — connection URLs (docs/urls.md): parsing into a cut_url, query
+ * parameter lookup, and redaction of passwords for display.
+ *
+ * One function (url_layout) finds where the parts of a URL are, and both the
+ * parser and cut_url_redact() use it, so the text we print is redacted by
+ * exactly the rules that decided what the password was. Error messages only
+ * ever quote the redacted text.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+#define NOT_A_URL "expected sqlite:FILE, csv:DIR, postgresql://… or mysql://…"
+#define PCT_HINT                                                                                   \
+    "percent-encode '@', '/', '?' and ':' in the user name, password and database name "          \
+    "(%40, %2F, %3F, %3A)"
+
+/* Offsets into the text of a URL; [off, end) ranges. */
+typedef struct url_layout {
+    size_t scheme_len;     /* bytes before the first ':' */
+    char scheme[16];       /* lowercased and normalised; "" when too long to be one we know */
+    int file;              /* sqlite: / csv: — the rest is a path, taken literally */
+    int authority;         /* "//" follows the ':' (and not a file scheme) */
+    size_t auth_off, auth_end;
+    int has_at;            /* userinfo present: it ends at at_pos ('@') */
+    size_t at_pos;
+    int has_pw;            /* [pw_off, pw_end) is the password as written */
+    size_t pw_off, pw_end;
+    size_t path_off, path_end; /* after the authority, up to '?' (starts with '/') */
+    int has_query;
+    size_t query_off;      /* just after the '?'; the query runs to the end */
+} url_layout;
+
+static int is_scheme_char(int c)
+{
+    return isalnum(c) || c == '+' || c == '-' || c == '.';
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/*
+ * Percent-decodes p[0..n) into a new string. Returns 0, CUT_ENOMEM, or
+ * CUT_EINVAL for a malformed escape or an encoded NUL (which a C string
+ * cannot carry, and no database name or password legitimately holds).
+ */
+static int pct_decode(const char *p, size_t n, char **out)
+{
+    *out = NULL;
+    char *d = malloc(n + 1);
+    if (!d)
+        return CUT_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != '%') {
+            d[k++] = p[i];
+            continue;
+        }
+        int hi = i + 1 < n ? hexval((unsigned char)p[i + 1]) : -1;
+        int lo = i + 2 < n ? hexval((unsigned char)p[i + 2]) : -1;
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+            free(d);
+            return CUT_EINVAL;
+        }
+        d[k++] = (char)(hi * 16 + lo);
+        i += 2;
+    }
+    d[k] = '\0';
+    *out = d;
+    return CUT_OK;
+}
+
+/* Whether a query key (as written) names a secret: password, sslpassword, ... */
+static int secret_key(const char *p, size_t n)
+{
+    char *k = NULL;
+    int rc = pct_decode(p, n, &k);
+    if (rc == CUT_ENOMEM)
+        return 1; /* cannot tell: hide it */
+    const char *s = rc == CUT_OK ? k : NULL;
+    char raw[64];
+    if (!s) {
+        if (n >= sizeof(raw))
+            return 0;
+        memcpy(raw, p, n);
+        raw[n] = '\0';
+        s = raw;
+    }
+    size_t len = strlen(s);
+    int secret = len >= 8 && strcasecmp(s + len - 8, "password") == 0;
+    free(k);
+    return secret;
+}
+
+/*
+ * Finds the parts of text. Returns 0 when it has the shape "scheme:rest"
+ * (a scheme being a letter followed by letters, digits, '+', '-' or '.'),
+ * -1 otherwise. Never fails on a malformed rest: validation is the parser's.
+ */
+static int url_layout_of(const char *text, url_layout *L)
+{
+    memset(L, 0, sizeof(*L));
+    const char *colon = strchr(text, ':');
+    if (!colon)
+        return -1;
+    size_t sl = (size_t)(colon - text);
+    for (size_t i = 0; i < sl; i++)
+        if (!is_scheme_char((unsigned char)text[i]) || (i == 0 && !isalpha((unsigned char)text[0])))
+            return -1;
+    L->scheme_len = sl;
+    if (sl < sizeof(L->scheme)) {
+        for (size_t i = 0; i < sl; i++)
+            L->scheme[i] = (char)tolower((unsigned char)text[i]);
+        L->scheme[sl] = '\0';
+        if (strcmp(L->scheme, "postgres") == 0)
+            strcpy(L->scheme, "postgresql");
+        else if (strcmp(L->scheme, "mariadb") == 0)
+            strcpy(L->scheme, "mysql");
+    }
+    size_t len = strlen(text);
+    size_t rest = sl + 1;
+    L->file = strcmp(L->scheme, "sqlite") == 0 || strcmp(L->scheme, "csv") == 0;
+    L->authority = !L->file && strncmp(text + rest, "//", 2) == 0;
+    if (!L->authority) {
+        L->path_off = rest;
+        L->path_end = len;
+        /*
+         * An unknown scheme without "//" might be "user:password@host" typed
+         * without a scheme at all: hide what sits between ':' and the last '@'.
+         */
+        const char *at = strrchr(text + rest, '@');
+        if (!L->file && at) {
+            L->has_pw = 1;
+            L->pw_off = rest;
+            L->pw_end = (size_t)(at - text);
+        }
+        return 0;
+    }
+    L->auth_off = rest + 2;
+    L->auth_end = L->auth_off + strcspn(text + L->auth_off, "/?");
+    for (size_t i = L->auth_end; i > L->auth_off; i--) {
+        if (text[i - 1] == '@') {
+            L->has_at = 1;
+            L->at_pos = i - 1;
+            break;
+        }
+    }
+    if (L->has_at) {
+        const char *c = memchr(text + L->auth_off, ':', L->at_pos - L->auth_off);
+        if (c) {
+            L->has_pw = 1;
+            L->pw_off = (size_t)(c - text) + 1;
+            L->pw_end = L->at_pos;
+        }
+    }
+    L->path_off = L->auth_end;
+    L->path_end = L->path_off + strcspn(text + L->path_off, "?");
+    if (text[L->path_end] == '?') {
+        L->has_query = 1;
+        L->query_off = L->path_end + 1;
+    }
+    return 0;
+}
+
+/* Writes text with the secrets that L locates replaced by "***". */
+static char *redact_with(const char *text, const url_layout *L)
+{
+    cut_buf b = {0};
+    size_t len = strlen(text), at = 0;
+    int ok = 1;
+    if (L->has_pw) {
+        ok = ok && cut_buf_append(&b, text, L->pw_off) == 0 && cut_buf_append(&b, "***", 3) == 0;
+        at = L->pw_end;
+    }
+    if (L->has_query) {
+        size_t i = L->query_off;
+        while (ok && i <= len) {
+            size_t seg_end = i + strcspn(text + i, "&");
+            const char *eq = memchr(text + i, '=', seg_end - i);
+            if (eq && secret_key(text + i, (size_t)(eq - text) - i)) {
+                size_t v = (size_t)(eq - text) + 1;
+                ok = cut_buf_append(&b, text + at, v - at) == 0 &&
+                     cut_buf_append(&b, "***", 3) == 0;
+                at = seg_end;
+            }
+            i = seg_end + 1;
+        }
+    }
+    ok = ok && cut_buf_append(&b, text + at, len - at) == 0 && cut_buf_cstr(&b);
+    if (!ok) {
+        cut_buf_free(&b);
+        return NULL;
+    }
+    return b.p; /* the buffer's memory is a plain malloc'd string: hand it over */
+}
+
+char *cut_url_redact(const char *text)
+{
+    if (!text)
+        return NULL;
+    url_layout L;
+    if (url_layout_of(text, &L) != 0)
+        return cut_strdup(text);
+    return redact_with(text, &L);
+}
+
+void cut_url_free(cut_url *url)
+{
+    if (!url)
+        return;
+    free(url->raw);
+    free(url->redacted);
+    free(url->scheme);
+    free(url->user);
+    free(url->password);
+    free(url->host);
+    free(url->path);
+    for (int i = 0; i < url->nparams; i++) {
+        free(url->keys[i]);
+        free(url->values[i]);
+    }
+    free(url->keys);
+    free(url->values);
+    free(url);
+}
+
+const char *cut_url_param(const cut_url *url, const char *key)
+{
+    if (!url || !key)
+        return NULL;
+    /* The last occurrence wins, as when a later option overrides an earlier one. */
+    for (int i = url->nparams; i > 0; i--)
+        if (strcmp(url->keys[i - 1], key) == 0)
+            return url->values[i - 1];
+    return NULL;
+}
+
+/* Decodes text[off..end) into *out; NULL when empty and empty_is_null. */
+static int decode_part(const cut_url *u, const char *what, size_t off, size_t end,
+                       int empty_is_null, char **out, cut_error *err)
+{
+    *out = NULL;
+    if (end == off && empty_is_null)
+        return CUT_OK;
+    int rc = pct_decode(u->raw + off, end - off, out);
+    if (rc == CUT_ENOMEM)
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    if (rc)
+        return cut_error_set(err, CUT_EINVAL,
+                             "%s: bad percent-encoding in the %s (expected %%XX with two hex "
+                             "digits, not %%00)",
+                             u->redacted, what);
+    return CUT_OK;
+}
+
+static int add_param(cut_url *u, const url_layout *L, size_t off, size_t end, cut_error *err)
+{
+    const char *seg = u->raw + off;
+    const char *eq = memchr(seg, '=', end - off);
+    size_t kend = eq ? (size_t)(eq - u->raw) : end;
+    if (!L->has_at && memchr(seg, '@', kend - off))
+        return cut_error_set(err, CUT_EINVAL,
+                             "%s URL: '@' in a query parameter name; if the password contains "
+                             "'?', %s",
+                             u->scheme, PCT_HINT);
+    char **keys = realloc(u->keys, sizeof(char *) * (size_t)(u->nparams + 1));
+    if (!keys)
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    u->keys = keys;
+    char **values = realloc(u->values, sizeof(char *) * (size_t)(u->nparams + 1));
+    if (!values)
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    u->values = values;
+    char *k = NULL, *v = NULL;
+    int rc = decode_part(u, "query", off, kend, 0, &k, err);
+    if (rc == CUT_OK)
+        rc = decode_part(u, "query", eq ? kend + 1 : end, end, 0, &v, err);
+    if (rc) {
+        free(k);
+        free(v);
+        return rc;
+    }
+    u->keys[u->nparams] = k;
+    u->values[u->nparams] = v;
+    u->nparams++;
+    return CUT_OK;
+}
+
+/* Validates and stores the port text p[0..n). */
+static int parse_port(cut_url *u, const url_layout *L, const char *p, size_t n, cut_error *err)
+{
+    long v = 0;
+    int digits = n > 0;
+    for (size_t i = 0; i < n && digits; i++) {
+        if (!isdigit((unsigned char)p[i]))
+            digits = 0;
+        else if (v <= 65535)
+            v = v * 10 + (p[i] - '0');
+    }
+    if (digits && v >= 1 && v <= 65535) {
+        u->port = (int)v;
+        return CUT_OK;
+    }
+    /*
+     * A non-numeric "port" with an '@' further on is most likely a password
+     * holding an unencoded '/' or '?': do not echo any of it.
+     */
+    if (!digits && !L->has_at && strchr(u->raw + L->auth_end, '@'))
+        return cut_error_set(err, CUT_EINVAL, "%s URL: invalid port; if the password contains "
+                                              "'/' or '?', %s",
+                             u->scheme, PCT_HINT);
+    return cut_error_set(err, CUT_EINVAL, "%s: invalid port '%.*s' (expected 1 to 65535)",
+                         u->redacted, (int)n, p);
+}
+
+static int parse_authority(cut_url *u, const url_layout *L, cut_error *err)
+{
+    const char *raw = u->raw;
+    int rc;
+    size_t host_off = L->auth_off;
+    if (L->has_at) {
+        size_t user_end = L->has_pw ? L->pw_off - 1 : L->at_pos;
+        rc = decode_part(u, "user name", L->auth_off, user_end, 1, &u->user, err);
+        if (rc == CUT_OK && L->has_pw)
+            rc = decode_part(u, "password", L->pw_off, L->pw_end, 0, &u->password, err);
+        if (rc)
+            return rc;
+        host_off = L->at_pos + 1;
+    }
+    size_t host_end = L->auth_end;
+    const char *port = NULL;
+    if (host_off < L->auth_end && raw[host_off] == '[') {
+        /* An IPv6 literal: the colons inside the brackets are not a port separator. */
+        const char *close = memchr(raw + host_off, ']', L->auth_end - host_off);
+        if (!close || (close + 1 != raw + L->auth_end && close[1] != ':'))
+            return cut_error_set(err, CUT_EINVAL,
+                                 "%s: malformed IPv6 host (expected [address] or [address]:port)",
+                                 u->redacted);
+        rc = decode_part(u, "host", host_off + 1, (size_t)(close - raw), 1, &u->host, err);
+        if (rc)
+            return rc;
+        if (close[1] == ':')
+            port = close + 2;
+    } else {
+        const char *c = memchr(raw + host_off, ':', L->auth_end - host_off);
+        if (c) {
+            host_end = (size_t)(c - raw);
+            port = c + 1;
+        }
+        rc = decode_part(u, "host", host_off, host_end, 1, &u->host, err);
+        if (rc)
+            return rc;
+    }
+    if (port)
+        return parse_port(u, L, port, (size_t)(raw + L->auth_end - port), err);
+    return CUT_OK;
+}
+
+static int parse_network(cut_url *u, const url_layout *L, cut_error *err)
+{
+    if (!L->authority)
+        return cut_error_set(err, CUT_EINVAL,
+                             "%s: expected %s://[user[:password]@][host][:port][/dbname][?k=v]",
+                             u->redacted, u->scheme);
+    const char *raw = u->raw;
+    /*
+     * Without userinfo, an '@' later on means the password held a '/' and cut
+     * the authority short: refuse rather than risk showing the rest of it.
+     */
+    if (!L->has_at && memchr(raw + L->path_off, '@', L->path_end - L->path_off))
+        return cut_error_set(err, CUT_EINVAL, "%s URL: '@' after the host: %s", u->scheme,
+                             PCT_HINT);
+    int rc = parse_authority(u, L, err);
+    if (rc)
+        return rc;
+    if (L->path_end > L->path_off) {
+        /* path_off is the '/' that ends the authority. */
+        rc = decode_part(u, "database name", L->path_off + 1, L->path_end, 1, &u->path, err);
+        if (rc)
+            return rc;
+    }
+    if (L->has_query) {
+        size_t len = strlen(raw);
+        for (size_t i = L->query_off; i <= len;) {
+            size_t end = i + strcspn(raw + i, "&");
+            if (end > i) {
+                rc = add_param(u, L, i, end, err);
+                if (rc)
+                    return rc;
+            }
+            i = end + 1;
+        }
+    }
+    return CUT_OK;
+}
+
+static int parse_file(cut_url *u, const url_layout *L, cut_error *err)
+{
+    /* sqlite:///abs → "/abs", sqlite://rel → "rel", sqlite:rel → "rel". */
+    const char *p = u->raw + L->path_off;
+    if (strncmp(p, "//", 2) == 0)
+        p += 2;
+    if (!*p)
+        return cut_error_set(err, CUT_EINVAL, "URL '%s': missing %s (expected %s:%s)", u->redacted,
+                             strcmp(u->scheme, "csv") == 0 ? "directory" : "file name",
+                             u->scheme, strcmp(u->scheme, "csv") == 0 ? "DIR" : "FILE");
+    u->path = cut_strdup(p);
+    if (!u->path)
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    return CUT_OK;
+}
+
+int cut_url_parse(const char *text, cut_url **out, cut_error *err)
+{
+    int rc = CUT_OK;
+    cut_url *u = NULL;
+    url_layout L;
+    if (out)
+        *out = NULL;
+    if (!text || !out)
+        return cut_error_set(err, CUT_EINVAL, "no URL given: " NOT_A_URL);
+    if (url_layout_of(text, &L) != 0) {
+        /* Quote the text unless it could hold a "user:password@" typed without a scheme. */
+        if (strchr(text, '@') || !*text)
+            rc = cut_error_set(err, CUT_EINVAL, "not a URL: " NOT_A_URL);
+        else
+            rc = cut_error_set(err, CUT_EINVAL, "'%s' is not a URL: " NOT_A_URL, text);
+        goto done;
+    }
+    u = calloc(1, sizeof(*u));
+    if (!u) {
+        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+        goto done;
+    }
+    u->raw = cut_strdup(text);
+    u->redacted = redact_with(text, &L);
+    if (L.scheme_len < sizeof(L.scheme)) {
+        u->scheme = cut_strdup(L.scheme);
+    } else {
+        u->scheme = cut_strndup(text, L.scheme_len);
+        for (char *s = u->scheme; s && *s; s++)
+            *s = (char)tolower((unsigned char)*s);
+    }
+    if (!u->raw || !u->redacted || !u->scheme) {
+        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (L.file)
+        rc = parse_file(u, &L, err);
+    else if (strcmp(u->scheme, "postgresql") == 0 || strcmp(u->scheme, "mysql") == 0)
+        rc = parse_network(u, &L, err);
+    /*
+     * An unknown scheme is not an error here: the caller's driver lookup names
+     * it, which is a better message than any complaint about the rest.
+     */
+done:
+    if (rc) {
+        cut_url_free(u);
+        return rc;
+    }
+    *out = u;
+    return CUT_OK;
+}

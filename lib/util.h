@@ -1,0 +1,57 @@
+/*
+ * util.h — small helpers shared by the library (internal): strings, UTF-8,
+ * name suggestions, time.
+ */
+#ifndef CUT_UTIL_H
+#define CUT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cutover.h"
+
+#define CUT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define CUT_UNUSED(x) ((void)(x))
+
+char *cut_strdup(const char *s);               /* NULL on NULL or OOM */
+char *cut_strndup(const char *s, size_t n);
+char *cut_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cut_streq_ci(const char *a, const char *b); /* ASCII case-insensitive equality */
+
+/*
+ * Validates UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF).
+ * Returns 1 if valid; else 0 and *bad_offset = offset of the first bad byte.
+ * *nchars (may be NULL) = number of code points when valid.
+ */
+int cut_utf8_valid(const char *p, size_t len, size_t *nchars, size_t *bad_offset);
+/* Decodes one code point at p (valid UTF-8 assumed); returns its byte length. */
+int cut_utf8_decode(const unsigned char *p, size_t len, uint32_t *cp);
+/* Encodes cp into out (>= 4 bytes); returns the byte length. */
+int cut_utf8_encode(uint32_t cp, char *out);
+
+/* Damerau-Levenshtein distance, ASCII case-insensitive (for "did you mean"). */
+int cut_edit_distance(const char *a, const char *b);
+/*
+ * Writes up to three of names[0..n) nearest to word as "a, b or c" into buf
+ * (empty if none is close). Returns buf.
+ */
+const char *cut_suggest(const char *word, const char *const *names, int n, char *buf,
+                        size_t size);
+
+/* Monotonic seconds. */
+double cut_now(void);
+/* Wall clock: ISO 8601 UTC "2026-11-25T02:41:00Z" into buf[21+]. */
+const char *cut_utc_iso(double epoch, char *buf, size_t size);
+double cut_wallclock(void);
+
+/* Renders a value printable for messages: quotes, escapes control bytes and
+   invalid UTF-8 as \xNN, truncates after max bytes with "…". NULL → "NULL". */
+const char *cut_printable(const char *p, size_t len, int is_null, size_t max, cut_buf *out);
+
+/* Appends s as a JSON string (with quotes) to b. */
+int cut_json_string(cut_buf *b, const char *s, size_t len);
+
+/* Number of online CPUs (>= 1). */
+int cut_ncpu(void);
+
+#endif

@@ -1,0 +1,476 @@
+/*
+ * cutover.c — the command line: parses options, calls libcutover, prints.
+ * The library does the work; this file only turns arguments into calls and
+ * results into text, JSON and exit statuses (0 Go/success, 1 No-Go, 2 error).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cutover.h"
+
+enum { EXIT_GO = 0, EXIT_NOGO = 1, EXIT_ERROR = 2 };
+
+static volatile sig_atomic_t cancel_flag;
+static int quiet;
+
+static void on_signal(int sig)
+{
+    if (cancel_flag) {
+        /* A second signal: stop now. */
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+    cancel_flag = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static int fail(const cut_error *err)
+{
+    char buf[2048];
+    fprintf(stderr, "cutover: %s\n", cut_error_format(err, buf, sizeof(buf)));
+    return EXIT_ERROR;
+}
+
+static int usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "cutover %s: ", cmd);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'cutover %s --help'.\n", cmd);
+    return EXIT_ERROR;
+}
+
+/* ------------------------------------------------------------- progress */
+
+typedef struct progress_state {
+    int tty;
+    double last;
+    double start;
+} progress_state;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void on_progress(void *ud, const cut_progress *p)
+{
+    progress_state *ps = ud;
+    double t = now_s();
+    if (!p->done && t - ps->last < (ps->tty ? 0.2 : 10.0))
+        return;
+    ps->last = t;
+    double el = t - ps->start;
+    double rate = el > 0 ? (double)p->rows / el : 0;
+    if (ps->tty) {
+        char pct[16] = "";
+        if (p->estimate > 0 && !p->done)
+            snprintf(pct, sizeof(pct), " %3.0f%%",
+                     100.0 * (double)p->rows / (double)p->estimate > 100 ? 100.0
+                     : 100.0 * (double)p->rows / (double)p->estimate);
+        fprintf(stderr, "\r\033[K%s %-24s %12" PRId64 " rows%s %10.0f rows/s%s", p->phase, p->table,
+                p->rows, pct, rate, p->done ? "\n" : "");
+    } else {
+        fprintf(stderr, "cutover: %s %s: %" PRId64 " rows%s (%.0f rows/s)\n", p->phase, p->table,
+                p->rows, p->done ? ", done" : "", rate);
+    }
+    if (p->done)
+        ps->start = t;
+    fflush(stderr);
+}
+
+/* ------------------------------------------------------------- helpers */
+
+/* Splits "a,b,c" into a NULL-terminated array (caller frees the array and the copy). */
+static const char **split_list(char *s)
+{
+    size_t n = 1;
+    for (char *p = s; *p; p++)
+        n += *p == ',';
+    const char **v = calloc(n + 1, sizeof(char *));
+    if (!v)
+        return NULL;
+    size_t k = 0;
+    for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ","))
+        if (*tok)
+            v[k++] = tok;
+    return v;
+}
+
+static int parse_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || end == s || v < lo || v > hi) {
+        fprintf(stderr, "cutover %s: %s expects a whole number from %d to %d, not '%s'\n", cmd,
+                opt, lo, hi, s);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+typedef struct common {
+    const char *source, *target;
+    char *tables_arg;
+    const char **tables;
+} common;
+
+/* Loads the mapping and applies --source/--target. */
+static int load_mapping(const char *path, const common *c, cut_mapping **m, cut_error *err)
+{
+    int rc = cut_mapping_load(path, m, err);
+    if (rc)
+        return rc;
+    if (c->source && (rc = cut_mapping_set_source(*m, c->source, err)))
+        return rc;
+    if (c->target && (rc = cut_mapping_set_target(*m, c->target, err)))
+        return rc;
+    return CUT_OK;
+}
+
+/* --------------------------------------------------------------- check */
+
+static const char check_help[] =
+    "Usage: cutover check MAPPING [OPTIONS]\n"
+    "\n"
+    "Preflight a migration without writing anything: parse the mapping, connect to\n"
+    "the source and the target, resolve every table and column, compile every\n"
+    "expression, and list every problem with file:line:col.\n"
+    "\n"
+    "Options:\n"
+    "  --source URL      use this source instead of the mapping's\n"
+    "  --target URL      use this target instead of the mapping's\n"
+    "  --tables A,B      check only these target tables\n"
+    "  -h, --help        show this help\n"
+    "\n"
+    "Exit status: 0 ready, 2 problems found or an error.\n";
+
+static int cmd_check(int argc, char **argv)
+{
+    static const struct option opts[] = {{"source", required_argument, 0, 's'},
+                                         {"target", required_argument, 0, 't'},
+                                         {"tables", required_argument, 0, 'T'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    common c = {0};
+    int ch;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 's': c.source = optarg; break;
+        case 't': c.target = optarg; break;
+        case 'T': c.tables_arg = optarg; break;
+        case 'h': fputs(check_help, stdout); return EXIT_GO;
+        default: return usage_error("check", "%s", "invalid option");
+        }
+    }
+    if (optind + 1 != argc)
+        return usage_error("check", "%s", "expects exactly one MAPPING file");
+    cut_error err;
+    cut_error_clear(&err);
+    cut_mapping *m = NULL;
+    cut_run_opts o;
+    cut_run_opts_init(&o);
+    if (c.tables_arg)
+        o.tables = c.tables = split_list(c.tables_arg);
+    int rc = load_mapping(argv[optind], &c, &m, &err);
+    if (rc == CUT_OK)
+        rc = cut_check(m, &o, stdout, &err);
+    int status = EXIT_GO;
+    if (rc) {
+        char buf[2048];
+        fprintf(stderr, "cutover: check failed: %s\n", cut_error_format(&err, buf, sizeof(buf)));
+        status = EXIT_ERROR;
+    }
+    cut_mapping_free(m);
+    free(c.tables);
+    return status;
+}
+
+/* ------------------------------------------------------------- migrate */
+
+static const char migrate_help[] =
+    "Usage: cutover migrate MAPPING [OPTIONS]\n"
+    "\n"
+    "Stream every table of the mapping from the source into the target: read,\n"
+    "map, convert to the canonical form of the target's types, load. Rows that\n"
+    "cannot be converted or loaded go to a reject file (one JSON object per line:\n"
+    "table, key, source line, column, value, reason); every source row is loaded,\n"
+    "filtered or rejected, and the report shows that the counts add up.\n"
+    "Each table is loaded in one transaction: a table that fails is rolled back.\n"
+    "\n"
+    "Options:\n"
+    "  --source URL       use this source instead of the mapping's\n"
+    "  --target URL       use this target instead of the mapping's\n"
+    "  --tables A,B       migrate only these target tables\n"
+    "  --truncate         empty target tables that already hold rows (otherwise refused)\n"
+    "  -j, --jobs N       tables loaded in parallel (default: number of CPUs)\n"
+    "  --rejects DIR      directory for <table>.rejects.jsonl\n"
+    "                     (default: options.reject_dir, else <mapping name>.rejects)\n"
+    "  --batch-rows N     rows per batch (default 4096)\n"
+    "  -q, --quiet        no progress on stderr\n"
+    "  -h, --help         show this help\n"
+    "\n"
+    "Exit status: 0 success, 2 error (nothing of a failed table is committed).\n";
+
+static int cmd_migrate(int argc, char **argv)
+{
+    static const struct option opts[] = {{"source", required_argument, 0, 's'},
+                                         {"target", required_argument, 0, 't'},
+                                         {"tables", required_argument, 0, 'T'},
+                                         {"truncate", no_argument, 0, 'X'},
+                                         {"jobs", required_argument, 0, 'j'},
+                                         {"rejects", required_argument, 0, 'r'},
+                                         {"batch-rows", required_argument, 0, 'b'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    common c = {0};
+    cut_run_opts o;
+    cut_run_opts_init(&o);
+    int ch;
+    while ((ch = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 's': c.source = optarg; break;
+        case 't': c.target = optarg; break;
+        case 'T': c.tables_arg = optarg; break;
+        case 'X': o.truncate = 1; break;
+        case 'j':
+            if (parse_int("migrate", "--jobs", optarg, 1, 256, &o.jobs))
+                return EXIT_ERROR;
+            break;
+        case 'r': o.reject_dir = optarg; break;
+        case 'b':
+            if (parse_int("migrate", "--batch-rows", optarg, 1, 1000000, &o.batch_rows))
+                return EXIT_ERROR;
+            break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(migrate_help, stdout); return EXIT_GO;
+        default: return usage_error("migrate", "%s", "invalid option");
+        }
+    }
+    if (optind + 1 != argc)
+        return usage_error("migrate", "%s", "expects exactly one MAPPING file");
+    cut_error err;
+    cut_error_clear(&err);
+    cut_mapping *m = NULL;
+    cut_result *res = NULL;
+    if (c.tables_arg)
+        o.tables = c.tables = split_list(c.tables_arg);
+    progress_state ps = {isatty(2), 0, now_s()};
+    if (!quiet) {
+        o.progress = on_progress;
+        o.progress_ud = &ps;
+    }
+    o.cancel = &cancel_flag;
+    install_signals();
+    int rc = load_mapping(argv[optind], &c, &m, &err);
+    if (rc == CUT_OK)
+        rc = cut_migrate(m, &o, &res, &err);
+    if (res)
+        cut_report_migrate_text(res, stdout);
+    fflush(stdout);
+    int status = rc ? fail(&err) : EXIT_GO;
+    cut_result_free(res);
+    cut_mapping_free(m);
+    free(c.tables);
+    return status;
+}
+
+/* -------------------------------------------------------------- verify */
+
+static const char verify_help[] =
+    "Usage: cutover verify MAPPING [OPTIONS]\n"
+    "\n"
+    "Recompute the source through the mapping, read the target back, and compare\n"
+    "per table: row counts (source = loaded + filtered + rejected) and XXH3-128\n"
+    "digests of the canonically encoded rows. When a digest differs, name the\n"
+    "keys that differ: missing, extra, or changed (with the column and both\n"
+    "values; the first 20, then a count).\n"
+    "\n"
+    "Options:\n"
+    "  --source URL       use this source instead of the mapping's\n"
+    "  --target URL       use this target instead of the mapping's\n"
+    "  --tables A,B       verify only these target tables\n"
+    "  --json FILE        also write the result as JSON (docs/verify-json.md); - for stdout\n"
+    "  --no-locate        do not look for the differing keys\n"
+    "  --max-diffs N      differences listed per table (default 20)\n"
+    "  --rejects DIR      where migrate wrote the reject files\n"
+    "  -j, --jobs N       tables verified in parallel (default: CPUs / 2)\n"
+    "  -q, --quiet        no progress on stderr\n"
+    "  -h, --help         show this help\n"
+    "\n"
+    "Exit status: 0 Go, 1 No-Go (a count or digest differs, or too many rejects),\n"
+    "2 error.\n";
+
+static int cmd_verify(int argc, char **argv)
+{
+    static const struct option opts[] = {{"source", required_argument, 0, 's'},
+                                         {"target", required_argument, 0, 't'},
+                                         {"tables", required_argument, 0, 'T'},
+                                         {"json", required_argument, 0, 'J'},
+                                         {"no-locate", no_argument, 0, 'L'},
+                                         {"locate", no_argument, 0, 'l'},
+                                         {"max-diffs", required_argument, 0, 'm'},
+                                         {"rejects", required_argument, 0, 'r'},
+                                         {"jobs", required_argument, 0, 'j'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    common c = {0};
+    cut_run_opts o;
+    cut_run_opts_init(&o);
+    o.locate = 1;
+    const char *json = NULL;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 's': c.source = optarg; break;
+        case 't': c.target = optarg; break;
+        case 'T': c.tables_arg = optarg; break;
+        case 'J': json = optarg; break;
+        case 'L': o.locate = 0; break;
+        case 'l': o.locate = 1; break;
+        case 'm':
+            if (parse_int("verify", "--max-diffs", optarg, 1, 100000, &o.max_diffs))
+                return EXIT_ERROR;
+            break;
+        case 'r': o.reject_dir = optarg; break;
+        case 'j':
+            if (parse_int("verify", "--jobs", optarg, 1, 256, &o.jobs))
+                return EXIT_ERROR;
+            break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(verify_help, stdout); return EXIT_GO;
+        default: return usage_error("verify", "%s", "invalid option");
+        }
+    }
+    if (optind + 1 != argc)
+        return usage_error("verify", "%s", "expects exactly one MAPPING file");
+    cut_error err;
+    cut_error_clear(&err);
+    cut_mapping *m = NULL;
+    cut_result *res = NULL;
+    if (c.tables_arg)
+        o.tables = c.tables = split_list(c.tables_arg);
+    progress_state ps = {isatty(2), 0, now_s()};
+    if (!quiet) {
+        o.progress = on_progress;
+        o.progress_ud = &ps;
+    }
+    o.cancel = &cancel_flag;
+    install_signals();
+    int rc = load_mapping(argv[optind], &c, &m, &err);
+    if (rc == CUT_OK)
+        rc = cut_verify(m, &o, &res, &err);
+    int status;
+    if (rc) {
+        if (res)
+            cut_report_verify_text(res, stdout);
+        fflush(stdout);
+        status = fail(&err);
+    } else {
+        cut_report_verify_text(res, stdout);
+        status = res->go ? EXIT_GO : EXIT_NOGO;
+    }
+    if (res && json) {
+        FILE *f = strcmp(json, "-") == 0 ? stdout : fopen(json, "w");
+        if (!f) {
+            fprintf(stderr, "cutover: cannot write %s: %s\n", json, strerror(errno));
+            status = EXIT_ERROR;
+        } else {
+            int jr = cut_report_verify_json(res, f);
+            if ((f != stdout && fclose(f) != 0) || jr) {
+                fprintf(stderr, "cutover: cannot write %s\n", json);
+                status = EXIT_ERROR;
+            }
+        }
+    }
+    cut_result_free(res);
+    cut_mapping_free(m);
+    free(c.tables);
+    return status;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static const char main_help[] =
+    "Usage: cutover COMMAND [OPTIONS]\n"
+    "\n"
+    "Data migration and integrity verification for go-live night.\n"
+    "\n"
+    "Commands:\n"
+    "  check MAPPING      preflight: parse, connect, resolve every column and expression\n"
+    "  migrate MAPPING    stream source rows through the mapping into the target\n"
+    "  verify MAPPING     compare counts and digests; exit 0 Go, 1 No-Go\n"
+    "\n"
+    "Run 'cutover COMMAND --help' for a command's options. Manual: docs/cutover.md.\n"
+    "\n"
+    "Options:\n"
+    "  -v, --verbose      more log output (repeat for debug)\n"
+    "  -h, --help         show this help\n"
+    "  -V, --version      show the version\n"
+    "\n"
+    "Exit status: 0 success or Go, 1 No-Go, 2 usage or runtime error.\n";
+
+int main(int argc, char **argv)
+{
+    int verbose = 0;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(main_help, stdout);
+            return EXIT_GO;
+        } else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+            printf("cutover %s\n", CUT_VERSION_STRING);
+            return EXIT_GO;
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            verbose++;
+        } else if (strcmp(a, "-vv") == 0) {
+            verbose += 2;
+        } else {
+            fprintf(stderr, "cutover: unknown option '%s'\nTry 'cutover --help'.\n", a);
+            return EXIT_ERROR;
+        }
+    }
+    if (i >= argc) {
+        fputs(main_help, stderr);
+        return EXIT_ERROR;
+    }
+    cut_log_set_level(verbose >= 2 ? CUT_LOG_DEBUG : verbose ? CUT_LOG_INFO : CUT_LOG_WARN);
+    const char *cmd = argv[i];
+    argc -= i;
+    argv += i;
+    optind = 1;
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc, argv);
+    if (strcmp(cmd, "migrate") == 0)
+        return cmd_migrate(argc, argv);
+    if (strcmp(cmd, "verify") == 0)
+        return cmd_verify(argc, argv);
+    if (strcmp(cmd, "help") == 0) {
+        fputs(main_help, stdout);
+        return EXIT_GO;
+    }
+    fprintf(stderr, "cutover: unknown command '%s'\nTry 'cutover --help'.\n", cmd);
+    return EXIT_ERROR;
+}
