@@ -78,7 +78,6 @@ typedef void (*cut_reject_fn)(void *ud, int row, const char *reason);
 typedef struct cut_load_opts {
     const int *cols; /* target column indices the batch's cells fill, in order */
     int ncols;
-    int truncate;   /* empty the table first (inside the load's transaction) */
     int allow_nonempty; /* do not refuse a non-empty table (chunked loads, restore) */
 } cut_load_opts;
 
@@ -110,8 +109,11 @@ typedef struct cut_driver {
     int (*scan_next)(cut_scan *s, cut_batch *b, cut_error *err);
     void (*scan_close)(cut_scan *s);
 
+    /* Empties the tables, in one transaction; they come children first (referencing
+       tables before the tables they reference), so foreign keys hold at every step. */
+    int (*truncate)(cut_conn *c, cut_table *const *tables, int n, cut_error *err);
     /* Starts a load into t inside a transaction; refuses a non-empty table (CUT_ESTATE)
-       unless o->truncate or o->allow_nonempty. */
+       unless o->allow_nonempty. */
     int (*load_open)(cut_conn *c, const cut_table *t, const cut_load_opts *o, cut_load **out,
                      cut_error *err);
     /* Loads b's rows (canonical cells). Rows the engine refuses individually go to rej and

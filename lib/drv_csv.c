@@ -16,6 +16,7 @@
 #include <csv.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,10 +27,10 @@
 #include "driver.h"
 #include "util.h"
 
-#define CSV_CHUNK     (64 * 1024) /* bytes read from the file at a time */
-#define CSV_BLK_MIN   4096        /* smallest growth step of libcsv's field buffer */
-#define CSV_OPTIONS   (CSV_STRICT | CSV_STRICT_FINI | CSV_EMPTY_IS_NULL)
-#define CSV_EXT       ".csv"
+#define CSV_CHUNK   (64 * 1024) /* bytes read from the file at a time */
+#define CSV_BLK_MIN 4096        /* smallest growth step of libcsv's field buffer */
+#define CSV_OPTIONS (CSV_STRICT | CSV_STRICT_FINI | CSV_EMPTY_IS_NULL)
+#define CSV_EXT     ".csv"
 
 typedef struct csv_conn {
     struct cut_conn base;
@@ -37,6 +38,26 @@ typedef struct csv_conn {
 } csv_conn;
 
 /* ------------------------------------------------------------- the reader */
+
+/*
+ * Reports an error at a place in a file. The place goes into err's file, line
+ * and column, not into the message: cut_error_format renders the pair as
+ * "dir/t.csv:5: record has 1 fields, header has 2". The file names the table,
+ * so these errors do not add a table context too.
+ */
+static int file_error(cut_error *err, int code, const char *path, long line, long col,
+                      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static int file_error(cut_error *err, int code, const char *path, long line, long col,
+                      const char *fmt, ...)
+{
+    char msg[sizeof(err->msg)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    cut_error_set_pos(err, path, line, col);
+    return cut_error_set(err, code, "%s", msg);
+}
 
 typedef struct csv_reader csv_reader;
 /* Receives field idx (0-based) of the record being parsed; p == NULL for SQL NULL. */
@@ -131,7 +152,6 @@ static int reader_open(csv_reader *r, const char *path, const char *table, cut_e
             rc = cut_error_set(err, CUT_ENOTFOUND, "table %s not found: no file %s", table, path);
         else
             rc = cut_error_set(err, CUT_EIO, "cannot open %s: %s", path, strerror(errno));
-        cut_error_set_table(err, table);
         goto done;
     }
 done:
@@ -144,11 +164,9 @@ static int reader_fill(csv_reader *r, cut_error *err)
 {
     size_t n = fread(r->buf, 1, CSV_CHUNK, r->fp);
     if (n == 0) {
-        if (ferror(r->fp)) {
-            int rc = cut_error_set(err, CUT_EIO, "cannot read %s: %s", r->path, strerror(errno));
-            cut_error_set_pos(err, r->path, r->line, 0);
-            return rc;
-        }
+        if (ferror(r->fp))
+            return file_error(err, CUT_EIO, r->path, r->line, 0, "read failed: %s",
+                              strerror(errno));
         r->eof = 1;
     }
     r->len = n;
@@ -167,22 +185,16 @@ static int reader_fill(csv_reader *r, cut_error *err)
 static int parse_error(csv_reader *r, const char *piece, size_t done)
 {
     int code = csv_error(&r->parser);
-    if (code == CSV_ENOMEM || code == CSV_ETOOBIG) {
-        cut_error_set_pos(r->err, r->path, r->line, 0);
-        return cut_error_set(r->err, CUT_ENOMEM, "%s:%ld: out of memory for a field", r->path,
-                             r->line);
-    }
+    if (code == CSV_ENOMEM || code == CSV_ETOOBIG)
+        return file_error(r->err, CUT_ENOMEM, r->path, r->line, 0, "out of memory for a field");
     long col = r->col + (long)done + 1;
-    cut_error_set_pos(r->err, r->path, r->line, col);
     if (piece[done] == '"')
-        return cut_error_set(r->err, CUT_EDATA,
-                             "%s:%ld:%ld: malformed CSV: a quote inside an unquoted field (quote "
-                             "the whole field and double the quote: \"a\"\"b\")",
-                             r->path, r->line, col);
-    return cut_error_set(r->err, CUT_EDATA,
-                         "%s:%ld:%ld: malformed CSV: text after the closing quote of a field (a "
-                         "quote inside a quoted field must be doubled)",
-                         r->path, r->line, col);
+        return file_error(r->err, CUT_EDATA, r->path, r->line, col,
+                          "malformed CSV: a quote inside an unquoted field (quote the whole "
+                          "field and double the quote: \"a\"\"b\")");
+    return file_error(r->err, CUT_EDATA, r->path, r->line, col,
+                      "malformed CSV: text after the closing quote of a field (a quote inside "
+                      "a quoted field must be doubled)");
 }
 
 /* Feeds libcsv the next piece: the buffered bytes up to and including the next CR or LF. */
@@ -262,14 +274,10 @@ static int reader_next(csv_reader *r, cut_error *err)
         }
         /* End of file: the last record may lack its line end. */
         r->finished = 1;
-        if (csv_fini(&r->parser, cb_field, cb_record, r) != 0) {
-            cut_error_set_pos(err, r->path, r->rec_line, 0);
-            return r->rc = cut_error_set(err, CUT_EDATA,
-                                         "%s:%ld: unterminated quoted field: the file ends "
-                                         "inside the quotes of a field of the record starting "
-                                         "on line %ld",
-                                         r->path, r->rec_line, r->rec_line);
-        }
+        if (csv_fini(&r->parser, cb_field, cb_record, r) != 0)
+            return r->rc = file_error(err, CUT_EDATA, r->path, r->rec_line, 0,
+                                      "unterminated quoted field: the file ends inside the "
+                                      "quotes of a field of the record starting on this line");
     }
 }
 
@@ -315,7 +323,7 @@ static void header_field(csv_reader *r, long idx, const char *p, size_t len)
  * Reads the header record of an opened file into h and checks that every
  * name is non-empty and unique (ignoring case, as SQL identifiers compare).
  */
-static int read_header(csv_reader *r, const char *table, csv_header *h, cut_error *err)
+static int read_header(csv_reader *r, csv_header *h, cut_error *err)
 {
     memset(h, 0, sizeof(*h));
     r->on_field = header_field;
@@ -326,36 +334,30 @@ static int read_header(csv_reader *r, const char *table, csv_header *h, cut_erro
     if (rc < 0)
         goto done;
     if (rc == 0) {
-        cut_error_set_pos(err, r->path, 1, 0);
-        rc = cut_error_set(err, CUT_ESCHEMA,
-                           "%s: the file is empty: expected a header row naming the columns",
-                           r->path);
+        rc = file_error(err, CUT_ESCHEMA, r->path, 1, 0,
+                        "empty file: expected a header row naming the columns");
         goto done;
     }
     rc = CUT_OK;
     for (long i = 0; i < h->n && !rc; i++) {
         if (!h->names[i][0]) {
-            cut_error_set_pos(err, r->path, r->done_line, 0);
-            rc = cut_error_set(err, CUT_ESCHEMA, "%s:%ld: column %ld of the header has no name",
-                               r->path, r->done_line, i + 1);
+            rc = file_error(err, CUT_ESCHEMA, r->path, r->done_line, 0,
+                            "column %ld of the header has no name", i + 1);
             break;
         }
         for (long k = 0; k < i; k++) {
             if (strcasecmp(h->names[k], h->names[i]) == 0) {
-                cut_error_set_pos(err, r->path, r->done_line, 0);
-                rc = cut_error_set(err, CUT_ESCHEMA,
-                                   "%s:%ld: duplicate column name '%s' in the header (columns "
-                                   "%ld and %ld; names are compared ignoring case)",
-                                   r->path, r->done_line, h->names[i], k + 1, i + 1);
+                rc = file_error(err, CUT_ESCHEMA, r->path, r->done_line, 0,
+                                "duplicate column name '%s' in the header (columns %ld and %ld; "
+                                "names are compared ignoring case)",
+                                h->names[i], k + 1, i + 1);
                 break;
             }
         }
     }
 done:
-    if (rc) {
-        cut_error_set_table(err, table);
+    if (rc)
         header_free(h);
-    }
     return rc;
 }
 
@@ -419,7 +421,6 @@ static int table_path(csv_conn *c, const char *name, char **path, cut_error *err
 {
     *path = NULL;
     if (!name || !*name || strchr(name, '/')) {
-        cut_error_set_table(err, name);
         return cut_error_set(err, CUT_ENOTFOUND,
                              "table '%s' not found: a CSV table name is a file name without '/'",
                              name ? name : "");
@@ -447,7 +448,7 @@ static int csv_describe(cut_conn *conn, const char *name, cut_table **out, cut_e
     rc = reader_open(&r, path, name, err);
     if (rc)
         goto done;
-    rc = read_header(&r, name, &h, err);
+    rc = read_header(&r, &h, err);
     if (rc)
         goto done;
     t = calloc(1, sizeof(*t));
@@ -555,8 +556,6 @@ static int csv_count_rows(cut_conn *conn, const cut_table *t, int64_t *rows, cut
     }
     if (rc == 0)
         *rows = n > 0 ? n - 1 : 0; /* the first record is the header */
-    else
-        cut_error_set_table(err, t->name);
     reader_close(&r);
     free(path);
     return rc;
@@ -598,8 +597,6 @@ static int csv_estimate_rows(cut_conn *conn, const cut_table *t, int64_t *rows, 
     }
     rc = CUT_OK;
 done:
-    if (rc < 0)
-        cut_error_set_table(err, t->name);
     reader_close(&r);
     free(path);
     return rc < 0 ? rc : CUT_OK;
@@ -624,12 +621,12 @@ typedef struct csv_scan {
     struct cut_scan base;
     csv_reader r;
     char *table;
-    long nfile;      /* fields per record, as in the header */
-    int nout;        /* columns the batches carry */
-    int *field_out;  /* per file field: the first output column it fills, or -1 */
-    int *out_first;  /* per output column: the first output column of the same field */
-    cut_batch *b;    /* the batch being filled */
-    int failed;      /* the scan hit an error: repeat it */
+    long nfile;     /* fields per record, as in the header */
+    int nout;       /* columns the batches carry */
+    int *field_out; /* per file field: the first output column it fills, or -1 */
+    int *out_first; /* per output column: the first output column of the same field */
+    cut_batch *b;   /* the batch being filled */
+    int failed;     /* the scan hit an error: repeat it */
     cut_error saved;
 } csv_scan;
 
@@ -644,9 +641,8 @@ static void scan_field(csv_reader *r, long idx, const char *p, size_t len)
         return;
     }
     if (len > UINT32_MAX) {
-        cut_error_set_pos(r->err, r->path, r->rec_line, 0);
-        r->rc = cut_error_set(r->err, CUT_EDATA, "%s:%ld: field %ld is larger than 4 GiB",
-                              r->path, r->rec_line, idx + 1);
+        r->rc = file_error(r->err, CUT_EDATA, r->path, r->rec_line, 0,
+                           "field %ld is larger than 4 GiB", idx + 1);
         return;
     }
     if (cut_batch_set_copy(s->b, row, c, p, len) != CUT_OK)
@@ -665,8 +661,8 @@ static void csv_scan_close(cut_scan *scan)
     free(s);
 }
 
-static int csv_scan_open(cut_conn *conn, const cut_table *t, const cut_scan_opts *o,
-                         cut_scan **out, cut_error *err)
+static int csv_scan_open(cut_conn *conn, const cut_table *t, const cut_scan_opts *o, cut_scan **out,
+                         cut_error *err)
 {
     csv_scan *s = NULL;
     csv_header h = {0};
@@ -710,7 +706,7 @@ static int csv_scan_open(cut_conn *conn, const cut_table *t, const cut_scan_opts
     rc = reader_open(&s->r, path, t->name, err);
     if (rc)
         goto done;
-    rc = read_header(&s->r, t->name, &h, err);
+    rc = read_header(&s->r, &h, err);
     if (rc)
         goto done;
     /* The batches' columns are positions in t: the file must still say the same. */
@@ -718,12 +714,10 @@ static int csv_scan_open(cut_conn *conn, const cut_table *t, const cut_scan_opts
     for (long i = 0; same && i < h.n; i++)
         same = strcmp(h.names[i], t->cols[i].name) == 0;
     if (!same) {
-        cut_error_set_pos(err, path, s->r.done_line, 0);
-        cut_error_set_table(err, t->name);
-        rc = cut_error_set(err, CUT_ESCHEMA,
-                           "%s: the header row changed since the table was described (now %ld "
-                           "columns, expected %d)",
-                           path, h.n, t->ncols);
+        rc = file_error(err, CUT_ESCHEMA, path, s->r.done_line, 0,
+                        "the header row changed since the table was described (now %ld "
+                        "columns, expected %d)",
+                        h.n, t->ncols);
         goto done;
     }
     s->r.on_field = scan_field;
@@ -761,9 +755,8 @@ static int csv_scan_next(cut_scan *scan, cut_batch *b, cut_error *err)
             goto done;
         rc = CUT_OK;
         if (s->r.done_nfields != s->nfile) {
-            cut_error_set_pos(err, s->r.path, s->r.done_line, 0);
-            rc = cut_error_set(err, CUT_EDATA, "%s:%ld: record has %ld fields, header has %ld",
-                               s->r.path, s->r.done_line, s->r.done_nfields, s->nfile);
+            rc = file_error(err, CUT_EDATA, s->r.path, s->r.done_line, 0,
+                            "record has %ld fields, header has %ld", s->r.done_nfields, s->nfile);
             goto done;
         }
         cut_cell *row = cut_batch_row(b, b->nrows);
@@ -777,7 +770,6 @@ done:
     s->b = NULL;
     if (rc < 0) {
         b->nrows = 0;
-        cut_error_set_table(err, s->table);
         s->failed = 1;
         if (err)
             s->saved = *err;

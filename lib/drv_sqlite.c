@@ -552,6 +552,33 @@ static void sq_scan_close(cut_scan *base)
     free(s);
 }
 
+static int sq_truncate(cut_conn *base, cut_table *const *tables, int n, cut_error *err)
+{
+    sq_conn *c = (sq_conn *)base;
+    cut_buf sql = {0};
+    int rc = CUT_OK;
+    if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return sq_error(c->db, err, CUT_ESERVER, "begin");
+    for (int i = 0; i < n && rc == CUT_OK; i++) {
+        cut_buf_reset(&sql);
+        cut_buf_printf(&sql, "DELETE FROM ");
+        quote_ident(&sql, tables[i]->name);
+        if (sqlite3_exec(c->db, cut_buf_cstr(&sql), NULL, NULL, NULL) != SQLITE_OK) {
+            rc = sq_error(c->db, err, CUT_ESERVER, "truncate");
+            cut_error_set_table(err, tables[i]->name);
+        }
+    }
+    if (rc == CUT_OK && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = sq_error(c->db, err, CUT_ESERVER, "truncate");
+    if (rc) {
+        cut_error_prefix(err, "cannot empty the target tables (a table outside the mapping "
+                              "may still reference them)");
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    cut_buf_free(&sql);
+    return rc;
+}
+
 static int sq_load_open(cut_conn *base, const cut_table *t, const cut_load_opts *o, cut_load **out,
                         cut_error *err)
 {
@@ -574,14 +601,7 @@ static int sq_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
         rc = sq_error(c->db, err, CUT_ESERVER, "begin");
         goto fail;
     }
-    if (o->truncate) {
-        cut_buf_printf(&sql, "DELETE FROM ");
-        quote_ident(&sql, t->name);
-        if (sqlite3_exec(c->db, cut_buf_cstr(&sql), NULL, NULL, NULL) != SQLITE_OK) {
-            rc = sq_error(c->db, err, CUT_ESERVER, "truncate");
-            goto rollback;
-        }
-    } else if (!o->allow_nonempty) {
+    if (!o->allow_nonempty) {
         cut_buf_reset(&sql);
         cut_buf_printf(&sql, "SELECT count(*) FROM ");
         quote_ident(&sql, t->name);
@@ -771,6 +791,7 @@ const cut_driver cut_driver_sqlite = {
     .scan_open = sq_scan_open,
     .scan_next = sq_scan_next,
     .scan_close = sq_scan_close,
+    .truncate = sq_truncate,
     .load_open = sq_load_open,
     .load_rows = sq_load_rows,
     .load_commit = sq_load_commit,

@@ -606,7 +606,7 @@ static int migrate_table(const cut_plan *p, const cut_tplan *tp, cut_conn *src, 
     int rc = refused ? CUT_OK : cut_error_set(err, CUT_ENOMEM, "out of memory");
     if (rc == CUT_OK)
         rc = src->drv->begin_read(src, err);
-    cut_load_opts lo = {tp->out_cols, tp->nout, o ? o->truncate : 0, 0};
+    cut_load_opts lo = {tp->out_cols, tp->nout, 0};
     if (rc == CUT_OK)
         rc = tgt->drv->load_open(tgt, tp->tgt, &lo, &load, err);
     if (rc == CUT_OK) {
@@ -859,6 +859,24 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
     if (!r) {
         rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
         goto done;
+    }
+    if (o && o->truncate) {
+        /* Empty every table first, children first, in one transaction: a parent cannot
+           be emptied while its children still point at it. */
+        cut_table **tabs = calloc((size_t)p->n + 1, sizeof(cut_table *));
+        if (!tabs) {
+            cut_result_free(r);
+            rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (int i = 0; i < p->n; i++)
+            tabs[i] = p->t[p->n - 1 - i].tgt;
+        rc = tgt->drv->truncate(tgt, tabs, p->n, err);
+        free(tabs);
+        if (rc) {
+            cut_result_free(r);
+            goto done;
+        }
     }
     int jobs = o && o->jobs > 0 ? o->jobs : cut_ncpu();
     if (tgt->drv->caps & CUT_DRV_SINGLE_WRITER)

@@ -198,8 +198,8 @@ static int bind_table(pctx *c, cut_plan *p, const cut_map_table *mt, cut_conn *s
 
     /* Outputs: target column ← bare source column or expression text. */
     int *out_cols = NULL, nout = 0, *bare_src = NULL;
-    const char **texts = NULL;
-    cut_pos *tpos = NULL;
+    const char **texts = NULL, **etext = NULL, **enames = NULL;
+    cut_pos *tpos = NULL, *epos = NULL;
     int nalloc = mt->has_columns ? mt->ncols : T->ncols;
     bare_src = calloc((size_t)nalloc + 1, sizeof(int));
     texts = calloc((size_t)nalloc + 1, sizeof(char *));
@@ -275,9 +275,9 @@ static int bind_table(pctx *c, cut_plan *p, const cut_map_table *mt, cut_conn *s
         nexpr += texts[k] != NULL;
     const char **all_names = calloc((size_t)S->ncols + 1, sizeof(char *));
     cut_type *all_types = calloc((size_t)S->ncols + 1, sizeof(cut_type));
-    const char **etext = calloc((size_t)nexpr + 1, sizeof(char *));
-    const char **enames = calloc((size_t)nexpr + 1, sizeof(char *));
-    cut_pos *epos = calloc((size_t)nexpr + 1, sizeof(cut_pos));
+    etext = calloc((size_t)nexpr + 1, sizeof(char *));
+    enames = calloc((size_t)nexpr + 1, sizeof(char *));
+    epos = calloc((size_t)nexpr + 1, sizeof(cut_pos));
     int *used = calloc((size_t)S->ncols + 1, sizeof(int));
     if (!all_names || !all_types || !etext || !enames || !epos || !used) {
         free(all_names);

@@ -530,7 +530,7 @@ static int numeric_emit(const decv *d, int prec, int scale, cut_buf *out)
     /* PostgreSQL's own limits for an unconstrained numeric. */
     if (!zero && scale < 0 && (pt > 131072 || nd - pt > 16383))
         return NUM_RANGE;
-    int64_t fd = scale >= 0 ? scale : (nd > pt ? nd - pt : 0);
+    int64_t fd = scale >= 0 ? scale : (!zero && nd > pt ? nd - pt : 0);
     int64_t id = pt > 0 ? pt : 1;
     if (cut_buf_reserve(out, (size_t)(id + fd + 2)))
         return NUM_NOMEM;
@@ -1299,7 +1299,7 @@ static int canon_int(const cut_type *t, const char *in, size_t len, cut_buf *out
         return cut_reason(out, reason, "%s is not a valid integer",
                           quote(in, len, qb, sizeof(qb)));
     int64_t nsig = (int64_t)(d.hi - d.lo);
-    if (nsig > d.pt)
+    if (nsig > 0 && nsig > d.pt)
         return cut_reason(out, reason, "%s is not an integer", quote(p, n, qb, sizeof(qb)));
     if (!dec_to_u64(&d, &mag) || mag > (d.neg ? maxneg : maxpos))
         return cut_reason(out, reason, "%s is out of range for %s", quote(p, n, qb, sizeof(qb)),

@@ -2,7 +2,7 @@
  * url.c — connection URLs (docs/urls.md): parsing into a cut_url, query
  * parameter lookup, and redaction of passwords for display.
  *
- * One function (url_layout) finds where the parts of a URL are, and both the
+ * One function (url_layout_of) finds where the parts of a URL are, and both the
  * parser and cut_url_redact() use it, so the text we print is redacted by
  * exactly the rules that decided what the password was. Error messages only
  * ever quote the redacted text.
@@ -16,23 +16,24 @@
 
 #define NOT_A_URL "expected sqlite:FILE, csv:DIR, postgresql://… or mysql://…"
 #define PCT_HINT                                                                                   \
-    "percent-encode '@', '/', '?' and ':' in the user name, password and database name "          \
+    "percent-encode '@', '/', '?' and ':' in the user name, password and database name "           \
     "(%40, %2F, %3F, %3A)"
 
 /* Offsets into the text of a URL; [off, end) ranges. */
 typedef struct url_layout {
-    size_t scheme_len;     /* bytes before the first ':' */
-    char scheme[16];       /* lowercased and normalised; "" when too long to be one we know */
-    int file;              /* sqlite: / csv: — the rest is a path, taken literally */
-    int authority;         /* "//" follows the ':' (and not a file scheme) */
+    size_t scheme_len; /* bytes before the first ':' */
+    char scheme[16];   /* lowercased and normalised; "" when too long to be one we know */
+    int file;          /* sqlite: / csv: — the rest is a path, taken literally */
+    int authority;     /* "//" follows the ':' (and not a file scheme) */
     size_t auth_off, auth_end;
-    int has_at;            /* userinfo present: it ends at at_pos ('@') */
+    int has_at; /* userinfo present: it ends at at_pos ('@') */
     size_t at_pos;
-    int has_pw;            /* [pw_off, pw_end) is the password as written */
+    int has_pw; /* [pw_off, pw_end) is the password as written */
     size_t pw_off, pw_end;
     size_t path_off, path_end; /* after the authority, up to '?' (starts with '/') */
     int has_query;
-    size_t query_off;      /* just after the '?'; the query runs to the end */
+    size_t query_off; /* just after the '?'; the query runs to the end */
+    int stray_at;     /* an '@' in the path or a parameter name: see url_layout_of */
 } url_layout;
 
 static int is_scheme_char(int c)
@@ -171,6 +172,33 @@ static int url_layout_of(const char *text, url_layout *L)
         L->has_query = 1;
         L->query_off = L->path_end + 1;
     }
+    /*
+     * An '@' in the path or in a parameter name is what a password holding an
+     * unencoded '/' or '?' leaves behind ("u:pa/ss@h/db" splits at the '/').
+     * The parser refuses such URLs; for display, hide everything from the
+     * first ':' of the authority to that '@', so no piece of it shows.
+     */
+    size_t stray = 0;
+    for (size_t i = L->path_off; i < L->path_end; i++)
+        if (text[i] == '@')
+            stray = i;
+    for (size_t i = L->query_off; L->has_query && i <= len;) {
+        size_t seg_end = i + strcspn(text + i, "&");
+        size_t key_end = i + strcspn(text + i, "&=");
+        for (size_t k = i; k < key_end; k++)
+            if (text[k] == '@')
+                stray = k;
+        i = seg_end + 1;
+    }
+    if (stray) {
+        L->stray_at = 1;
+        const char *c = memchr(text + L->auth_off, ':', stray - L->auth_off);
+        if (c) {
+            L->has_pw = 1;
+            L->pw_off = (size_t)(c - text) + 1;
+            L->pw_end = stray;
+        }
+    }
     return 0;
 }
 
@@ -189,10 +217,11 @@ static char *redact_with(const char *text, const url_layout *L)
         while (ok && i <= len) {
             size_t seg_end = i + strcspn(text + i, "&");
             const char *eq = memchr(text + i, '=', seg_end - i);
-            if (eq && secret_key(text + i, (size_t)(eq - text) - i)) {
+            /* Skip a value inside the span already hidden as a password. */
+            if (eq && (size_t)(eq - text) >= at && secret_key(text + i, (size_t)(eq - text) - i)) {
                 size_t v = (size_t)(eq - text) + 1;
-                ok = cut_buf_append(&b, text + at, v - at) == 0 &&
-                     cut_buf_append(&b, "***", 3) == 0;
+                ok =
+                    cut_buf_append(&b, text + at, v - at) == 0 && cut_buf_append(&b, "***", 3) == 0;
                 at = seg_end;
             }
             i = seg_end + 1;
@@ -265,16 +294,11 @@ static int decode_part(const cut_url *u, const char *what, size_t off, size_t en
     return CUT_OK;
 }
 
-static int add_param(cut_url *u, const url_layout *L, size_t off, size_t end, cut_error *err)
+static int add_param(cut_url *u, size_t off, size_t end, cut_error *err)
 {
     const char *seg = u->raw + off;
     const char *eq = memchr(seg, '=', end - off);
     size_t kend = eq ? (size_t)(eq - u->raw) : end;
-    if (!L->has_at && memchr(seg, '@', kend - off))
-        return cut_error_set(err, CUT_EINVAL,
-                             "%s URL: '@' in a query parameter name; if the password contains "
-                             "'?', %s",
-                             u->scheme, PCT_HINT);
     char **keys = realloc(u->keys, sizeof(char *) * (size_t)(u->nparams + 1));
     if (!keys)
         return cut_error_set(err, CUT_ENOMEM, "out of memory");
@@ -317,9 +341,10 @@ static int parse_port(cut_url *u, const url_layout *L, const char *p, size_t n, 
      * A non-numeric "port" with an '@' further on is most likely a password
      * holding an unencoded '/' or '?': do not echo any of it.
      */
-    if (!digits && !L->has_at && strchr(u->raw + L->auth_end, '@'))
-        return cut_error_set(err, CUT_EINVAL, "%s URL: invalid port; if the password contains "
-                                              "'/' or '?', %s",
+    if (!digits && strchr(u->raw + L->auth_end, '@'))
+        return cut_error_set(err, CUT_EINVAL,
+                             "%s URL: invalid port; if the password contains "
+                             "'/' or '?', %s",
                              u->scheme, PCT_HINT);
     return cut_error_set(err, CUT_EINVAL, "%s: invalid port '%.*s' (expected 1 to 65535)",
                          u->redacted, (int)n, p);
@@ -375,11 +400,8 @@ static int parse_network(cut_url *u, const url_layout *L, cut_error *err)
                              "%s: expected %s://[user[:password]@][host][:port][/dbname][?k=v]",
                              u->redacted, u->scheme);
     const char *raw = u->raw;
-    /*
-     * Without userinfo, an '@' later on means the password held a '/' and cut
-     * the authority short: refuse rather than risk showing the rest of it.
-     */
-    if (!L->has_at && memchr(raw + L->path_off, '@', L->path_end - L->path_off))
+    /* Not echoed: the text may hold pieces of a password (see url_layout_of). */
+    if (L->stray_at)
         return cut_error_set(err, CUT_EINVAL, "%s URL: '@' after the host: %s", u->scheme,
                              PCT_HINT);
     int rc = parse_authority(u, L, err);
@@ -396,7 +418,7 @@ static int parse_network(cut_url *u, const url_layout *L, cut_error *err)
         for (size_t i = L->query_off; i <= len;) {
             size_t end = i + strcspn(raw + i, "&");
             if (end > i) {
-                rc = add_param(u, L, i, end, err);
+                rc = add_param(u, i, end, err);
                 if (rc)
                     return rc;
             }
@@ -414,8 +436,8 @@ static int parse_file(cut_url *u, const url_layout *L, cut_error *err)
         p += 2;
     if (!*p)
         return cut_error_set(err, CUT_EINVAL, "URL '%s': missing %s (expected %s:%s)", u->redacted,
-                             strcmp(u->scheme, "csv") == 0 ? "directory" : "file name",
-                             u->scheme, strcmp(u->scheme, "csv") == 0 ? "DIR" : "FILE");
+                             strcmp(u->scheme, "csv") == 0 ? "directory" : "file name", u->scheme,
+                             strcmp(u->scheme, "csv") == 0 ? "DIR" : "FILE");
     u->path = cut_strdup(p);
     if (!u->path)
         return cut_error_set(err, CUT_ENOMEM, "out of memory");

@@ -210,8 +210,9 @@ const char *cut_suggest(const char *word, const char *const *names, int n, char 
     size_t off = 0;
     buf[0] = '\0';
     int count = 0;
+    /* Only the nearest (ties included): a worse second guess is noise. */
     for (int k = 0; k < 3; k++)
-        count += best[k] >= 0;
+        count += best[k] >= 0 && bestd[k] == bestd[0];
     for (int k = 0; k < count && off < size; k++) {
         const char *sep = k == 0 ? "" : (k == count - 1 ? " or " : ", ");
         int w = snprintf(buf + off, size - off, "%s%s", sep, names[best[k]]);

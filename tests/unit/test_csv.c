@@ -90,11 +90,18 @@ static void write_str(const char *dir, const char *file, const char *s)
     write_bytes(dir, file, s, strlen(s));
 }
 
+/* err as the user sees it: "file:line:col: table: message". */
+static const char *fmt(const cut_error *err)
+{
+    static char buf[2048];
+    return cut_error_format(err, buf, sizeof(buf));
+}
+
 static cut_conn *connect_dir(const char *dir)
 {
     char url[600];
     snprintf(url, sizeof(url), "csv:%s", dir);
-    cut_error err;
+    cut_error err = {0};
     cut_error_clear(&err);
     cut_conn *c = NULL;
     int rc = cut_connect(url, CUT_OPEN_READ, &c, &err);
@@ -250,16 +257,11 @@ static char *json_string(const char **pp, size_t *len)
             continue;
         }
         p++;
-        switch (*p) {
-        case '"': cut_buf_appendc(&b, '"'); break;
-        case '\\': cut_buf_appendc(&b, '\\'); break;
-        case '/': cut_buf_appendc(&b, '/'); break;
-        case 'n': cut_buf_appendc(&b, '\n'); break;
-        case 'r': cut_buf_appendc(&b, '\r'); break;
-        case 't': cut_buf_appendc(&b, '\t'); break;
-        case 'b': cut_buf_appendc(&b, '\b'); break;
-        case 'f': cut_buf_appendc(&b, '\f'); break;
-        case 'u': {
+        static const char from[] = "\"\\/nrtbf", to[] = "\"\\/\n\r\t\b\f";
+        const char *e = *p ? strchr(from, *p) : NULL;
+        if (e) {
+            cut_buf_appendc(&b, to[e - from]);
+        } else if (*p == 'u') {
             uint32_t cp = hex4(p + 1);
             p += 4;
             if (cp >= 0xD800 && cp < 0xDC00 && p[1] == '\\' && p[2] == 'u') {
@@ -270,9 +272,8 @@ static char *json_string(const char **pp, size_t *len)
             char enc[4];
             int n = cut_utf8_encode(cp, enc);
             cut_buf_append(&b, enc, (size_t)n);
-            break;
-        }
-        default: fail_msg("bad escape \\%c in JSON", *p);
+        } else {
+            fail_msg("bad escape \\%c in JSON", *p);
         }
         p++;
     }
@@ -350,6 +351,20 @@ static char *slurp(const char *path)
     return cut_buf_cstr(&b);
 }
 
+/* The reader above is test code too: check it on the escapes the spectrum does not use. */
+static void test_json_reader_escapes(void **state)
+{
+    (void)state;
+    int n = 0;
+    jrow *r = json_rows("[{\"k\\u00e9\": \"a\\\"b\\\\c\\n\\r\\t\\u00e9\\ud83d\\ude00\"}, {}]", &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(r[0].n, 1);
+    assert_string_equal(r[0].key[0], "k\xc3\xa9");
+    assert_string_equal(r[0].val[0], "a\"b\\c\n\r\t\xc3\xa9\xf0\x9f\x98\x80");
+    assert_int_equal(r[1].n, 0);
+    json_rows_free(r, n);
+}
+
 /* ----------------------------------------------------------- the spectrum */
 
 static void test_csv_spectrum_matches_json(void **state)
@@ -358,7 +373,7 @@ static void test_csv_spectrum_matches_json(void **state)
     cut_conn *c = connect_dir(SPECTRUM_DIR "/csvs");
     char **names = NULL;
     int ntables = 0;
-    cut_error err;
+    cut_error err = {0};
     assert_int_equal(c->drv->list_tables(c, &names, &ntables, &err), CUT_OK);
     assert_int_equal(ntables, 11);
     for (int i = 0; i < ntables; i++) {
@@ -408,7 +423,7 @@ static void test_csv_spectrum_newlines_positions(void **state)
 {
     (void)state;
     cut_conn *c = connect_dir(SPECTRUM_DIR "/csvs");
-    cut_error err;
+    cut_error err = {0};
     rows got;
     const char *tables[] = {"newlines", "newlines_crlf"};
     for (int i = 0; i < 2; i++) {
@@ -429,7 +444,7 @@ static void test_bom_is_stripped(void **state)
     tmp *t = *state;
     write_str(t->dir, "bom.csv", "\xEF\xBB\xBFid,name\n1,x\n");
     cut_conn *c = connect_dir(t->dir);
-    cut_error err;
+    cut_error err = {0};
     cut_table *tb = NULL;
     assert_int_equal(cut_describe(c, "bom", &tb, &err), CUT_OK);
     assert_int_equal(tb->ncols, 2);
@@ -451,7 +466,7 @@ static void test_columns_are_text_without_key(void **state)
     tmp *t = *state;
     write_str(t->dir, "t.csv", "a,b\n");
     cut_conn *c = connect_dir(t->dir);
-    cut_error err;
+    cut_error err = {0};
     cut_table *tb = NULL;
     assert_int_equal(cut_describe(c, "t", &tb, &err), CUT_OK);
     for (int i = 0; i < tb->ncols; i++) {
@@ -480,7 +495,7 @@ static void test_null_versus_empty_string(void **state)
     tmp *t = *state;
     write_str(t->dir, "t.csv", "a,b,c\n,\"\",x\n1,2,\n\"\",,\n");
     cut_conn *c = connect_dir(t->dir);
-    cut_error err;
+    cut_error err = {0};
     rows got;
     assert_int_equal(scan_table(c, "t", NULL, 0, 10, &got, &err), CUT_OK);
     assert_int_equal(got.nrows, 3);
@@ -503,7 +518,7 @@ static void test_quote_escapes_and_spaces(void **state)
               "a,b\n\"he said \"\"hi\"\"\",\"\"\"\"\n  padded ,\" quoted \"\n\"x,y\",\"\"\"\"\"\"\n"
               "last,no newline");
     cut_conn *c = connect_dir(t->dir);
-    cut_error err;
+    cut_error err = {0};
     rows got;
     assert_int_equal(scan_table(c, "t", NULL, 0, 10, &got, &err), CUT_OK);
     assert_int_equal(got.nrows, 4);
@@ -529,7 +544,7 @@ static void test_multiline_record_positions(void **state)
     const char *tables[] = {"lf", "crlf", "cr"};
     const char *nl[] = {"\n", "\r\n", "\r"};
     cut_conn *c = connect_dir(t->dir);
-    cut_error err;
+    cut_error err = {0};
     for (int i = 0; i < 3; i++) {
         rows got;
         assert_int_equal(scan_table(c, tables[i], NULL, 0, 1, &got, &err), CUT_OK);
@@ -552,16 +567,16 @@ static void test_wrong_field_count_names_the_line(void **state)
     write_str(t->dir, "short.csv", "a,b\n1,2\n\"multi\nline\",2\n3\n4,5\n");
     write_str(t->dir, "long.csv", "a,b\r\n1,2\r\n3,4,5\r\n");
     cut_conn *c = connect_dir(t->dir);
-    cut_error err;
+    cut_error err = {0};
     rows got;
     assert_int_equal(scan_table(c, "short", NULL, 0, 100, &got, &err), CUT_EDATA);
-    assert_non_null(strstr(err.msg, "short.csv:5: record has 1 fields, header has 2"));
+    assert_non_null(strstr(fmt(&err), "short.csv:5: record has 1 fields, header has 2"));
     assert_int_equal(err.line, 5);
     assert_non_null(strstr(err.file, "short.csv"));
-    assert_string_equal(err.table, "short");
+    assert_string_equal(err.msg, "record has 1 fields, header has 2");
     rows_free(&got);
     assert_int_equal(scan_table(c, "long", NULL, 0, 1, &got, &err), CUT_EDATA);
-    assert_non_null(strstr(err.msg, "long.csv:3: record has 3 fields, header has 2"));
+    assert_non_null(strstr(fmt(&err), "long.csv:3: record has 3 fields, header has 2"));
     assert_int_equal(err.line, 3);
     assert_int_equal(got.nrows, 1); /* the good record before it was delivered */
     rows_free(&got);
@@ -573,10 +588,10 @@ static void test_unterminated_quote_at_eof(void **state)
     tmp *t = *state;
     write_str(t->dir, "t.csv", "a,b\n1,2\n3,\"never\nclosed\n");
     cut_conn *c = connect_dir(t->dir);
-    cut_error err;
+    cut_error err = {0};
     rows got;
     assert_int_equal(scan_table(c, "t", NULL, 0, 100, &got, &err), CUT_EDATA);
-    assert_non_null(strstr(err.msg, "t.csv:3:"));
+    assert_non_null(strstr(fmt(&err), "t.csv:3: unterminated quoted field"));
     assert_non_null(strstr(err.msg, "unterminated quoted field"));
     assert_int_equal(err.line, 3);
     rows_free(&got);
@@ -592,21 +607,21 @@ static void test_stray_quote_is_an_error(void **state)
     write_str(t->dir, "after.csv", "a,b\n1,\"x\"y\n");
     write_str(t->dir, "inside.csv", "a,b\n1,2\nab\"c,d\n");
     cut_conn *c = connect_dir(t->dir);
-    cut_error err;
+    cut_error err = {0};
     rows got;
     assert_int_equal(scan_table(c, "after", NULL, 0, 100, &got, &err), CUT_EDATA);
-    assert_non_null(strstr(err.msg, "after.csv:2:6:"));
+    assert_non_null(strstr(fmt(&err), "after.csv:2:6: malformed CSV"));
     assert_int_equal(err.line, 2);
     assert_int_equal(err.col, 6);
     rows_free(&got);
     assert_int_equal(scan_table(c, "inside", NULL, 0, 100, &got, &err), CUT_EDATA);
-    assert_non_null(strstr(err.msg, "inside.csv:3:3:"));
+    assert_non_null(strstr(fmt(&err), "inside.csv:3:3: malformed CSV"));
     assert_non_null(strstr(err.msg, "unquoted field"));
     rows_free(&got);
     /* Spaces are data, so a quote after a space is inside an unquoted field. */
     write_str(t->dir, "spaced.csv", "a,b\n1, \"x\"\n");
     assert_int_equal(scan_table(c, "spaced", NULL, 0, 100, &got, &err), CUT_EDATA);
-    assert_non_null(strstr(err.msg, "spaced.csv:2:4:"));
+    assert_non_null(strstr(fmt(&err), "spaced.csv:2:4:"));
     rows_free(&got);
     cut_disconnect(c);
 }
@@ -620,17 +635,17 @@ static void test_bad_headers(void **state)
     write_str(t->dir, "empty.csv", "");
     write_str(t->dir, "blank.csv", "\n\r\n");
     cut_conn *c = connect_dir(t->dir);
-    cut_error err;
+    cut_error err = {0};
     cut_table *tb = NULL;
     assert_int_equal(cut_describe(c, "dup", &tb, &err), CUT_ESCHEMA);
     assert_null(tb);
-    assert_non_null(strstr(err.msg, "dup.csv:1:"));
+    assert_non_null(strstr(fmt(&err), "dup.csv:1: duplicate column name"));
     assert_non_null(strstr(err.msg, "'NAME'"));
     assert_non_null(strstr(err.msg, "columns 2 and 4"));
     assert_int_equal(err.line, 1);
     assert_non_null(strstr(err.file, "dup.csv"));
     assert_int_equal(cut_describe(c, "noname", &tb, &err), CUT_ESCHEMA);
-    assert_non_null(strstr(err.msg, "noname.csv:1: column 2"));
+    assert_non_null(strstr(fmt(&err), "noname.csv:1: column 2 of the header has no name"));
     assert_int_equal(cut_describe(c, "quoted_empty", &tb, &err), CUT_ESCHEMA);
     assert_non_null(strstr(err.msg, "column 2"));
     assert_int_equal(cut_describe(c, "empty", &tb, &err), CUT_ESCHEMA);
@@ -643,7 +658,7 @@ static void test_missing_table_and_directory(void **state)
 {
     tmp *t = *state;
     cut_conn *c = connect_dir(t->dir);
-    cut_error err;
+    cut_error err = {0};
     cut_table *tb = NULL;
     assert_int_equal(cut_describe(c, "nope", &tb, &err), CUT_ENOTFOUND);
     char expect[256];
@@ -689,7 +704,7 @@ static void test_list_tables_sorted(void **state)
     cut_conn *c = connect_dir(dir);
     char **names = NULL;
     int n = 0;
-    cut_error err;
+    cut_error err = {0};
     assert_int_equal(c->drv->list_tables(c, &names, &n, &err), CUT_OK);
     assert_int_equal(n, 3);
     assert_string_equal(names[0], "Alpha");
@@ -711,7 +726,7 @@ static void test_column_selection(void **state)
     tmp *t = *state;
     write_str(t->dir, "t.csv", "a,b,c\n1,2,3\n4,,6\n");
     cut_conn *c = connect_dir(t->dir);
-    cut_error err;
+    cut_error err = {0};
     rows got;
     int cols[] = {2, 0, 2, 1};
     assert_int_equal(scan_table(c, "t", cols, 4, 1, &got, &err), CUT_OK);
@@ -762,7 +777,7 @@ static void test_five_megabyte_field(void **state)
     cut_buf_append(&f, "\"\n2,small\n", 10);
     write_bytes(t->dir, "big.csv", f.p, f.len);
     cut_conn *c = connect_dir(t->dir);
-    cut_error err;
+    cut_error err = {0};
     rows got;
     assert_int_equal(scan_table(c, "big", NULL, 0, 1000, &got, &err), CUT_OK);
     assert_int_equal(got.nrows, 2);
@@ -822,7 +837,7 @@ static void test_two_hundred_thousand_records(void **state)
     cut_buf_free(&f);
 
     cut_conn *c = connect_dir(t->dir);
-    cut_error err;
+    cut_error err = {0};
     cut_table *tb = NULL;
     assert_int_equal(cut_describe(c, "gen", &tb, &err), CUT_OK);
     int64_t n = 0;
@@ -876,7 +891,7 @@ static void test_estimate_of_a_large_file(void **state)
     write_bytes(t->dir, "e.csv", f.p, f.len);
     cut_buf_free(&f);
     cut_conn *c = connect_dir(t->dir);
-    cut_error err;
+    cut_error err = {0};
     cut_table *tb = NULL;
     assert_int_equal(cut_describe(c, "e", &tb, &err), CUT_OK);
     int64_t n = 0;
@@ -889,11 +904,11 @@ static void test_estimate_of_a_large_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_reader_escapes),
         cmocka_unit_test(test_csv_spectrum_matches_json),
         cmocka_unit_test(test_csv_spectrum_newlines_positions),
         cmocka_unit_test_setup_teardown(test_bom_is_stripped, setup_tmp, teardown_tmp),
-        cmocka_unit_test_setup_teardown(test_columns_are_text_without_key, setup_tmp,
-                                        teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_columns_are_text_without_key, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_null_versus_empty_string, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_quote_escapes_and_spaces, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_multiline_record_positions, setup_tmp, teardown_tmp),
@@ -902,13 +917,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unterminated_quote_at_eof, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_stray_quote_is_an_error, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_bad_headers, setup_tmp, teardown_tmp),
-        cmocka_unit_test_setup_teardown(test_missing_table_and_directory, setup_tmp,
-                                        teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_missing_table_and_directory, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_list_tables_sorted, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_column_selection, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_five_megabyte_field, setup_tmp, teardown_tmp),
-        cmocka_unit_test_setup_teardown(test_two_hundred_thousand_records, setup_tmp,
-                                        teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_two_hundred_thousand_records, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_estimate_of_a_large_file, setup_tmp, teardown_tmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -243,8 +243,10 @@ static void test_ports(void **state)
     assert_int_equal(u->port, 65535);
     cut_url_free(u);
 
-    const char *bad[] = {"postgresql://u:topsecret@h:0/db", "postgresql://u:topsecret@h:65536/db",
-                         "postgresql://u:topsecret@h:54x2/db", "mysql://u:topsecret@h:/db",
+    const char *bad[] = {"postgresql://u:topsecret@h:0/db",
+                         "postgresql://u:topsecret@h:65536/db",
+                         "postgresql://u:topsecret@h:54x2/db",
+                         "mysql://u:topsecret@h:/db",
                          "postgresql://u:topsecret@h:99999999999999999999999/db",
                          "postgresql://u:topsecret@h:-1/db"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -375,6 +377,24 @@ static void test_unencoded_specials_in_password_are_not_echoed(void **state)
     assert_lacks(m, "34@");
     m = parse_fails("postgresql://u:1234/x@h/db");
     assert_lacks(m, "1234");
+    /* With an '@' in the password too, the authority looks complete, but is not. */
+    m = parse_fails("postgresql://u:p@ss/w@db/sales");
+    assert_lacks(m, "ss/w");
+    m = parse_fails("postgresql://u:p@ss?w@db/sales");
+    assert_lacks(m, "ss?w");
+    /* The redacted display of such text hides all of it as well. */
+    const char *leaky[] = {"postgresql://u:p@ss/w@db/sales", "postgresql://u:p@ss?w@db/sales",
+                           "postgresql://u:1234/x@h/db", "postgresql://u:12?34@h/db",
+                           "postgresql://u:pa?ss@h/db?password=p"};
+    for (size_t i = 0; i < sizeof(leaky) / sizeof(leaky[0]); i++) {
+        char *r = cut_url_redact(leaky[i]);
+        assert_non_null(r);
+        assert_lacks(r, "ss");
+        assert_lacks(r, "34");
+        assert_lacks(r, "/x");
+        assert_lacks(r, "=p");
+        free(r);
+    }
     /* An encoded '@' in the database name is fine. */
     cut_url *u = parse_ok("postgresql://h/db%40x");
     assert_string_equal(u->path, "db@x");
