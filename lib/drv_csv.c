@@ -27,8 +27,8 @@
 #include "driver.h"
 #include "util.h"
 
-#define CSV_CHUNK   (64 * 1024) /* bytes read from the file at a time */
-#define CSV_BLK_MIN 4096        /* smallest growth step of libcsv's field buffer */
+#define CSV_CHUNK   ((size_t)64 * 1024) /* bytes read from the file at a time */
+#define CSV_BLK_MIN 4096                /* smallest growth step of libcsv's field buffer */
 #define CSV_OPTIONS (CSV_STRICT | CSV_STRICT_FINI | CSV_EMPTY_IS_NULL)
 #define CSV_EXT     ".csv"
 
@@ -495,7 +495,7 @@ static int csv_list_tables(cut_conn *conn, char ***names, int *n, cut_error *err
     while ((e = readdir(d)) != NULL) {
         size_t len = strlen(e->d_name);
         /* Like the shell's *.csv: hidden files are not tables. */
-        if (e->d_name[0] == '.' || len <= extlen || strcmp(e->d_name + len - extlen, CSV_EXT))
+        if (e->d_name[0] == '.' || len <= extlen || strcmp(e->d_name + len - extlen, CSV_EXT) != 0)
             continue;
         free(path);
         path = cut_asprintf("%s/%s", c->dir, e->d_name);

@@ -94,7 +94,7 @@ static int sq_connect(const cut_url *url, int mode, cut_conn **out, cut_error *e
     char *msg = NULL;
     rc = sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, &msg);
     if (rc == SQLITE_OK && mode == CUT_OPEN_WRITE)
-        rc = sqlite3_exec(c->db, "PRAGMA foreign_keys=ON", NULL, NULL, &msg);
+        rc = sqlite3_exec(c->db, "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768", NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         rc = cut_error_set(err, CUT_ECONNECT, "SQLite: cannot use '%s': %s", url->path,
                            msg ? msg : sqlite3_errstr(rc));

@@ -383,16 +383,17 @@ static void test_unencoded_specials_in_password_are_not_echoed(void **state)
     m = parse_fails("postgresql://u:p@ss?w@db/sales");
     assert_lacks(m, "ss?w");
     /* The redacted display of such text hides all of it as well. */
-    const char *leaky[] = {"postgresql://u:p@ss/w@db/sales", "postgresql://u:p@ss?w@db/sales",
-                           "postgresql://u:1234/x@h/db", "postgresql://u:12?34@h/db",
-                           "postgresql://u:pa?ss@h/db?password=p"};
+    struct {
+        const char *url, *secret;
+    } leaky[] = {
+        {"postgresql://u:p@ss/w@db/sales", "ss/w"}, {"postgresql://u:p@ss?w@db/sales", "ss?w"},
+        {"postgresql://u:1234/x@h/db", "1234"},     {"postgresql://u:12?34@h/db", "12?34"},
+        {"postgresql://u:pa?ss@h/db?x=1", "pa?ss"}, {"postgresql://u:pa?ss@h/db?password=zz", "zz"},
+    };
     for (size_t i = 0; i < sizeof(leaky) / sizeof(leaky[0]); i++) {
-        char *r = cut_url_redact(leaky[i]);
+        char *r = cut_url_redact(leaky[i].url);
         assert_non_null(r);
-        assert_lacks(r, "ss");
-        assert_lacks(r, "34");
-        assert_lacks(r, "/x");
-        assert_lacks(r, "=p");
+        assert_lacks(r, leaky[i].secret);
         free(r);
     }
     /* An encoded '@' in the database name is fine. */
