@@ -225,16 +225,15 @@ static int string(jp *j)
                     return fail(j, at, "invalid \\u escape (4 hex digits expected)");
                 j->i += 4;
                 if (u >= 0xDC00 && u <= 0xDFFF) {
-                    snprintf(j->errbuf, sizeof(j->errbuf), "lone surrogate \\u%04X in a string",
-                             u);
+                    snprintf(j->errbuf, sizeof(j->errbuf), "lone surrogate \\u%04X in a string", u);
                     return fail(j, at, j->errbuf);
                 }
                 if (u >= 0xD800 && u <= 0xDBFF) {
                     /* A high surrogate needs its low half right after it. */
                     if (j->len - j->i < 6 || j->p[j->i] != '\\' || j->p[j->i + 1] != 'u' ||
                         hex4(j->p + j->i + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF) {
-                        snprintf(j->errbuf, sizeof(j->errbuf),
-                                 "lone surrogate \\u%04X in a string", u);
+                        snprintf(j->errbuf, sizeof(j->errbuf), "lone surrogate \\u%04X in a string",
+                                 u);
                         return fail(j, at, j->errbuf);
                     }
                     j->i += 6;

@@ -174,6 +174,8 @@ int cut_mapper_run(cut_mapper *mp, cut_batch *scan, cut_batch *out, cut_counts *
             int rc = cut_canon(&tp->scan_types[i], v->p, v->len, copts, &mp->canon, &reason);
             if (rc == CUT_CANON_SAME)
                 continue;
+            if (rc == CUT_ENOMEM)
+                return cut_error_set(err, CUT_ENOMEM, "out of memory");
             if (rc == CUT_CANON_NEW) {
                 char *d = cut_arena_dup(&scan->arena, mp->canon.p, mp->canon.len);
                 if (!d)
@@ -223,6 +225,8 @@ int cut_mapper_run(cut_mapper *mp, cut_batch *scan, cut_batch *out, cut_counts *
             oc[o] = *v;
             if (!cut_cell_is_null(v)) {
                 int rc = cut_canon(&tp->out_types[o], v->p, v->len, copts, &mp->canon, &reason);
+                if (rc == CUT_ENOMEM)
+                    return cut_error_set(err, CUT_ENOMEM, "out of memory");
                 if (rc == CUT_CANON_NEW) {
                     char *d = cut_arena_dup(&out->arena, mp->canon.p, mp->canon.len);
                     if (!d)
@@ -273,6 +277,8 @@ int cut_canon_target_batch(const cut_plan *p, const cut_tplan *tp, cut_batch *b,
             int rc = cut_canon(&tp->out_types[i], v->p, v->len, &o, scratch, &reason);
             if (rc == CUT_CANON_SAME)
                 continue;
+            if (rc == CUT_ENOMEM)
+                return cut_error_set(err, CUT_ENOMEM, "out of memory");
             if (rc == CUT_CANON_NEW) {
                 char *d = cut_arena_dup(&b->arena, scratch->p, scratch->len);
                 if (!d)

@@ -11,6 +11,7 @@
  * keeps the whole file free of shared mutable state.
  */
 #include <errno.h>
+#include <float.h>
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
@@ -237,8 +238,8 @@ static int same_or_put(const char *in, size_t len, const char *c, size_t n, cut_
     return put(out, c, n, reason);
 }
 
-static const int64_t pow10_tab[] = {1,       10,       100,       1000,      10000,
-                                    100000,  1000000,  10000000,  100000000, 1000000000};
+static const int64_t pow10_tab[] = {1,      10,      100,      1000,      10000,
+                                    100000, 1000000, 10000000, 100000000, 1000000000};
 
 /* Writes v (>= 0) as exactly w digits, zero-padded. */
 static char *put_digits(char *o, int64_t v, int w)
@@ -254,8 +255,8 @@ static char *put_digits(char *o, int64_t v, int w)
 
 /*
  * Days from civil and back: the era-based algorithm (400-year cycles of
- * 146097 days, years starting in March so that leap day is last), which is
- * exact over the whole int64 range without loops or tables.
+ * 146097 days, years starting in March so that leap day is last): exact,
+ * without loops or tables, for any year whose day count fits in int64.
  */
 int64_t cut_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -659,53 +660,13 @@ static void leave_c_locale(locale_t old)
         uselocale(old);
 }
 
-int cut_format_double(double v, int width, char *buf)
+/*
+ * Writes significant digits digs[0..nd) (no trailing zeros) with decimal
+ * exponent x (value = d.ddd x 10^x) in PostgreSQL's float layout: fixed
+ * notation for x in -4 .. 14 (float: .. 5), else d.ddde+XX.
+ */
+static int float_layout(char *buf, int neg, const char *digs, int nd, int x, int f32)
 {
-    int f32 = width == 32;
-    if (f32)
-        v = (double)(float)v;
-    if (isnan(v)) {
-        memcpy(buf, "NaN", 4);
-        return 3;
-    }
-    if (isinf(v)) {
-        const char *s = v > 0 ? "Infinity" : "-Infinity";
-        size_t n = strlen(s);
-        memcpy(buf, s, n + 1);
-        return (int)n;
-    }
-    if (v == 0) {
-        /* -0 too: engines disagree on storing it, and it equals 0 anyway. */
-        memcpy(buf, "0", 2);
-        return 1;
-    }
-    /* The fewest significant digits that read back as the same value. */
-    char tmp[64];
-    locale_t old = enter_c_locale();
-    int maxprec = f32 ? 8 : 16;
-    for (int prec = 0; prec <= maxprec; prec++) {
-        snprintf(tmp, sizeof(tmp), "%.*e", prec, v);
-        if (f32 ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v)
-            break;
-    }
-    leave_c_locale(old);
-
-    char digs[24];
-    int nd = 0, neg = 0, x = 0;
-    const char *q = tmp;
-    if (*q == '-') {
-        neg = 1;
-        q++;
-    }
-    for (; *q && *q != 'e'; q++)
-        if (is_digit(*q) && nd < 20)
-            digs[nd++] = *q;
-    if (*q == 'e')
-        x = atoi(q + 1);
-    while (nd > 1 && digs[nd - 1] == '0')
-        nd--;
-
-    /* Fixed notation for exponents -4 .. 14 (float: .. 5), as PostgreSQL prints. */
     char *o = buf;
     if (neg)
         *o++ = '-';
@@ -745,6 +706,59 @@ int cut_format_double(double v, int width, char *buf)
     return (int)(o - buf);
 }
 
+int cut_format_double(double v, int width, char *buf)
+{
+    int f32 = width == 32;
+    if (f32)
+        v = (double)(float)v;
+    if (isnan(v)) {
+        memcpy(buf, "NaN", 4);
+        return 3;
+    }
+    if (isinf(v)) {
+        const char *s = v > 0 ? "Infinity" : "-Infinity";
+        size_t n = strlen(s);
+        memcpy(buf, s, n + 1);
+        return (int)n;
+    }
+    if (v == 0) {
+        /* -0 too: engines disagree on storing it, and it equals 0 anyway. */
+        memcpy(buf, "0", 2);
+        return 1;
+    }
+    /*
+     * The fewest significant digits that read back as the same value. Any
+     * decimal of up to DBL_DIG (FLT_DIG) digits survives a trip through a
+     * normal double (float), so no two such decimals share one value: if the
+     * 15-digit (6-digit) rounding reads back, its digits without trailing
+     * zeros are the shortest, and if it does not, nothing shorter does. The
+     * search can start there; only subnormals need to start at one digit.
+     */
+    char tmp[64];
+    double av = fabs(v);
+    int normal = f32 ? av >= FLT_MIN : av >= DBL_MIN;
+    int first = normal ? (f32 ? FLT_DIG : DBL_DIG) : 1, last = f32 ? 9 : 17;
+    locale_t old = enter_c_locale();
+    for (int prec = first; prec <= last; prec++) {
+        snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
+        if (f32 ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v)
+            break;
+    }
+    leave_c_locale(old);
+
+    char digs[24];
+    int nd = 0, x = 0;
+    const char *q = tmp + (tmp[0] == '-');
+    for (; *q && *q != 'e'; q++)
+        if (is_digit(*q) && nd < 20)
+            digs[nd++] = *q;
+    if (*q == 'e')
+        x = atoi(q + 1);
+    while (nd > 1 && digs[nd - 1] == '0')
+        nd--;
+    return float_layout(buf, v < 0, digs, nd, x, f32);
+}
+
 static int canon_float(const cut_type *t, const char *in, size_t len, cut_buf *out,
                        const char **reason)
 {
@@ -758,7 +772,19 @@ static int canon_float(const cut_type *t, const char *in, size_t len, cut_buf *o
         return cut_reason(out, reason, "%s is not a valid %s", quote(in, len, qb, sizeof(qb)),
                           cut_type_format(t, tb, sizeof(tb)));
     int cl;
-    if (d.special == DEC_NAN) {
+    int64_t nsig = (int64_t)(d.hi - d.lo), x = d.pt - 1;
+    if (!d.special && nsig > 0 && nsig <= (f32 ? FLT_DIG : DBL_DIG) && x >= (f32 ? -30 : -300) &&
+        x <= (f32 ? 30 : 300)) {
+        /*
+         * Few enough digits, well inside the normal range: the literal's own
+         * significant digits are the shortest round-trip form (see
+         * cut_format_double), so no conversion is needed to lay them out.
+         */
+        char digs[DBL_DIG];
+        for (int64_t k = 0; k < nsig; k++)
+            digs[k] = dv_sig(&d, k);
+        cl = float_layout(canon, d.neg, digs, (int)nsig, (int)x, f32);
+    } else if (d.special == DEC_NAN) {
         cl = cut_format_double(NAN, 64, canon);
     } else if (d.special == DEC_INF) {
         cl = cut_format_double(d.neg ? -INFINITY : INFINITY, 64, canon);
@@ -782,8 +808,8 @@ static int canon_float(const cut_type *t, const char *in, size_t len, cut_buf *o
         leave_c_locale(old);
         /* Overflow to infinity, or underflow of a non-zero literal to zero, loses the value. */
         if (isinf(v) || (v == 0 && !dec_is_zero(&d)))
-            return cut_reason(out, reason, "%s is out of range for %s",
-                              quote(p, n, qb, sizeof(qb)), cut_type_format(t, tb, sizeof(tb)));
+            return cut_reason(out, reason, "%s is out of range for %s", quote(p, n, qb, sizeof(qb)),
+                              cut_type_format(t, tb, sizeof(tb)));
         cl = cut_format_double(v, f32 ? 32 : 64, canon);
     }
     return same_or_put(in, len, canon, (size_t)cl, out, reason);
@@ -1075,8 +1101,7 @@ static int infinity_sign(const char *p, size_t n)
     return 0;
 }
 
-static int canon_infinity(int sign, const char *in, size_t len, cut_buf *out,
-                          const char **reason)
+static int canon_infinity(int sign, const char *in, size_t len, cut_buf *out, const char **reason)
 {
     const char *s = sign > 0 ? "infinity" : "-infinity";
     return same_or_put(in, len, s, strlen(s), out, reason);
@@ -1159,8 +1184,12 @@ static int canon_timestamp(const cut_type *t, const char *in, size_t len,
                           tz ? "timestamptz" : "timestamp");
     if (is_zero_date(&tp))
         return zero_date(opts, p, n, out, reason);
-    if (tp.has_zone && !tz)
-        return cut_reason(out, reason, "time zone offset in a timestamp without time zone: %s",
+    /* A UTC instant (a canonical timestamptz ends in +00) reads as its UTC wall time; any
+       other offset would have to be dropped or applied, and either silently changes the
+       value, so it is refused. */
+    if (tp.has_zone && !tz && tp.zone != 0)
+        return cut_reason(out, reason,
+                          "time zone offset other than UTC in a timestamp without time zone: %s",
                           quote(p, n, qb, sizeof(qb)));
     if (!valid_date(&tp))
         return cut_reason(out, reason, "no such date %s", quote(p, n, qb, sizeof(qb)));
@@ -1296,8 +1325,7 @@ static int canon_int(const cut_type *t, const char *in, size_t len, cut_buf *out
     trim(&p, &n);
     decv d;
     if (parse_dec(p, n, &d) || d.special)
-        return cut_reason(out, reason, "%s is not a valid integer",
-                          quote(in, len, qb, sizeof(qb)));
+        return cut_reason(out, reason, "%s is not a valid integer", quote(in, len, qb, sizeof(qb)));
     int64_t nsig = (int64_t)(d.hi - d.lo);
     if (nsig > 0 && nsig > d.pt)
         return cut_reason(out, reason, "%s is not an integer", quote(p, n, qb, sizeof(qb)));
@@ -1329,16 +1357,14 @@ static int canon_numeric(const cut_type *t, const char *in, size_t len, cut_buf 
     trim(&p, &n);
     decv d;
     if (parse_dec(p, n, &d))
-        return cut_reason(out, reason, "%s is not a valid numeric",
-                          quote(in, len, qb, sizeof(qb)));
+        return cut_reason(out, reason, "%s is not a valid numeric", quote(in, len, qb, sizeof(qb)));
     if (d.special == DEC_NAN)
         return same_or_put(in, len, "NaN", 3, out, reason);
     if (d.special == DEC_INF) {
         if (prec > 0)
-            return cut_reason(out, reason, "%s is out of range for %s",
-                              quote(p, n, qb, sizeof(qb)), cut_type_format(t, tb, sizeof(tb)));
-        return same_or_put(in, len, d.neg ? "-Infinity" : "Infinity", d.neg ? 9 : 8, out,
-                           reason);
+            return cut_reason(out, reason, "%s is out of range for %s", quote(p, n, qb, sizeof(qb)),
+                              cut_type_format(t, tb, sizeof(tb)));
+        return same_or_put(in, len, d.neg ? "-Infinity" : "Infinity", d.neg ? 9 : 8, out, reason);
     }
     if (d.exp > CUT_NUMERIC_MAX_EXP || d.exp < -CUT_NUMERIC_MAX_EXP)
         return cut_reason(out, reason, "%s has an exponent beyond +-%d",
@@ -1382,8 +1408,14 @@ int cut_canon(const cut_type *t, const char *in, size_t len, const cut_canon_opt
         reason = &dummy;
     if (!opts)
         opts = &defaults;
-    if (!in)
-        in = "", len = 0;
+    if (!t || !out) {
+        *reason = "cut_canon: no type or no output buffer";
+        return CUT_EINVAL;
+    }
+    if (!in) {
+        in = "";
+        len = 0;
+    }
     switch (t->kind) {
     case CUT_T_INT:
         return canon_int(t, in, len, out, reason);

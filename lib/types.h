@@ -49,8 +49,8 @@ unsigned cut_days_in_month(int64_t y, unsigned m);
  * local time (DST overlap) in ..."); CUT_DST_EARLIER / CUT_DST_LATER pick the
  * earlier or later instant. reason may be NULL.
  */
-int cut_tz_local_to_utc(const cut_tz *tz, int64_t local_secs, cut_dst_policy pol,
-                        int64_t *utc_secs, const char **reason);
+int cut_tz_local_to_utc(const cut_tz *tz, int64_t local_secs, cut_dst_policy pol, int64_t *utc_secs,
+                        const char **reason);
 
 /* UTC offset in seconds (east positive) of tz at the instant utc_secs; tz NULL = UTC. */
 int32_t cut_tz_utc_offset(const cut_tz *tz, int64_t utc_secs);

@@ -245,8 +245,8 @@ int32_t cut_tz_utc_offset(const cut_tz *tz, int64_t utc_secs)
     return tz ? offset_at(tz, utc_secs) : 0;
 }
 
-int cut_tz_local_to_utc(const cut_tz *tz, int64_t local_secs, cut_dst_policy pol,
-                        int64_t *utc_secs, const char **reason)
+int cut_tz_local_to_utc(const cut_tz *tz, int64_t local_secs, cut_dst_policy pol, int64_t *utc_secs,
+                        const char **reason)
 {
     if (!tz || tz->noffs == 1) {
         *utc_secs = local_secs - (tz ? tz->offs[0] : 0);
@@ -389,10 +389,10 @@ static int add_offset(cut_tz *tz, int32_t off)
 
 static int is_utc_name(const char *name)
 {
-    static const char *const names[] = {"UTC",       "Z",       "Etc/UTC",       "GMT",
-                                        "Etc/GMT",   "UCT",     "Etc/UCT",       "Zulu",
-                                        "Etc/Zulu",  "Universal", "Etc/Universal", "GMT0",
-                                        "Etc/GMT0",  "Etc/GMT+0", "Etc/GMT-0"};
+    static const char *const names[] = {"UTC",      "Z",         "Etc/UTC",       "GMT",
+                                        "Etc/GMT",  "UCT",       "Etc/UCT",       "Zulu",
+                                        "Etc/Zulu", "Universal", "Etc/Universal", "GMT0",
+                                        "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0"};
     for (size_t i = 0; i < CUT_ARRAY_LEN(names); i++)
         if (cut_streq_ci(name, names[i]))
             return 1;
