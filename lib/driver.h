@@ -79,6 +79,8 @@ typedef struct cut_load_opts {
     const int *cols; /* target column indices the batch's cells fill, in order */
     int ncols;
     int allow_nonempty; /* do not refuse a non-empty table (chunked loads, restore) */
+    int in_tx;          /* the caller holds a transaction (tx_begin): the load neither
+                           begins nor commits one; load_commit only finishes the load */
 } cut_load_opts;
 
 typedef struct cut_driver {
@@ -109,9 +111,17 @@ typedef struct cut_driver {
     int (*scan_next)(cut_scan *s, cut_batch *b, cut_error *err);
     void (*scan_close)(cut_scan *s);
 
-    /* Empties the tables, in one transaction; they come children first (referencing
-       tables before the tables they reference), so foreign keys hold at every step. */
+    /* Empties the tables; they come children first (referencing tables before the
+       tables they reference), so foreign keys hold at every step. In one transaction of
+       its own, or inside the caller's when tx_begin was called. */
     int (*truncate)(cut_conn *c, cut_table *const *tables, int n, cut_error *err);
+    /* An explicit write transaction spanning several loads (restore). */
+    int (*tx_begin)(cut_conn *c, cut_error *err);
+    int (*tx_commit)(cut_conn *c, cut_error *err);
+    void (*tx_rollback)(cut_conn *c);
+    /* CREATE TABLE statement of t in the engine's dialect (columns, types, NOT NULL,
+       primary key), appended to out. For snapshots: the schema a restore expects. */
+    int (*ddl)(cut_conn *c, const cut_table *t, cut_buf *out, cut_error *err);
     /* Starts a load into t inside a transaction; refuses a non-empty table (CUT_ESTATE)
        unless o->allow_nonempty. */
     int (*load_open)(cut_conn *c, const cut_table *t, const cut_load_opts *o, cut_load **out,
@@ -120,7 +130,9 @@ typedef struct cut_driver {
        are not loaded; any other failure is an error for the whole load. */
     int (*load_rows)(cut_load *l, const cut_batch *b, cut_reject_fn rej, void *ud,
                      cut_error *err);
-    int (*load_commit)(cut_load *l, cut_error *err); /* commits and frees */
+    /* Finishes the load: identity / serial / auto-increment counters are moved past the
+       loaded keys, then the transaction commits (unless in_tx). Frees l. */
+    int (*load_commit)(cut_load *l, cut_error *err);
     void (*load_abort)(cut_load *l);                  /* rolls back and frees */
 
     /* Runs one SQL statement (tests, DDL for restore). NULL for CSV. */
@@ -156,5 +168,7 @@ int cut_describe(cut_conn *c, const char *name, cut_table **out, cut_error *err)
 
 extern const cut_driver cut_driver_sqlite;
 extern const cut_driver cut_driver_csv;
+extern const cut_driver cut_driver_pg;
+extern const cut_driver cut_driver_mysql;
 
 #endif

@@ -30,6 +30,7 @@ typedef struct sq_conn {
     sqlite3 *db;
     int mode;
     int in_read; /* a read transaction is open */
+    int in_tx;   /* the caller's write transaction is open (tx_begin) */
 } sq_conn;
 
 typedef struct sq_scan {
@@ -44,6 +45,7 @@ typedef struct sq_scan {
 typedef struct sq_load {
     struct cut_load base;
     sq_conn *c;
+    int own_tx; /* this load began the transaction it commits */
     sqlite3_stmt *ins;
     int ncols;
     cut_kind *kinds; /* logical type of each loaded column */
@@ -557,7 +559,7 @@ static int sq_truncate(cut_conn *base, cut_table *const *tables, int n, cut_erro
     sq_conn *c = (sq_conn *)base;
     cut_buf sql = {0};
     int rc = CUT_OK;
-    if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    if (!c->in_tx && sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return sq_error(c->db, err, CUT_ESERVER, "begin");
     for (int i = 0; i < n && rc == CUT_OK; i++) {
         cut_buf_reset(&sql);
@@ -568,12 +570,13 @@ static int sq_truncate(cut_conn *base, cut_table *const *tables, int n, cut_erro
             cut_error_set_table(err, tables[i]->name);
         }
     }
-    if (rc == CUT_OK && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    if (rc == CUT_OK && !c->in_tx && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         rc = sq_error(c->db, err, CUT_ESERVER, "truncate");
     if (rc) {
         cut_error_prefix(err, "cannot empty the target tables (a table outside the mapping "
                               "may still reference them)");
-        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        if (!c->in_tx)
+            sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     }
     cut_buf_free(&sql);
     return rc;
@@ -597,7 +600,8 @@ static int sq_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
         rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
         goto fail;
     }
-    if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+    l->own_tx = !c->in_tx && !o->in_tx;
+    if (l->own_tx && sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
         rc = sq_error(c->db, err, CUT_ESERVER, "begin");
         goto fail;
     }
@@ -636,7 +640,8 @@ static int sq_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
     *out = &l->base;
     return CUT_OK;
 rollback:
-    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    if (l->own_tx)
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 fail:
     cut_error_set_table(err, t->name);
     cut_buf_free(&sql);
@@ -742,7 +747,8 @@ static int sq_load_commit(cut_load *base, cut_error *err)
     sqlite3_finalize(l->ins);
     l->ins = NULL;
     int rc = CUT_OK;
-    if (sqlite3_exec(l->c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    /* INTEGER PRIMARY KEY takes max(rowid)+1 by itself: there is no counter to move. */
+    if (l->own_tx && sqlite3_exec(l->c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         /* A deferred foreign key violated at commit fails the whole load. */
         rc = sq_error(l->c->db, err, CUT_ESERVER, "commit");
         cut_error_set_table(err, l->table);
@@ -759,8 +765,57 @@ static void sq_load_abort(cut_load *base)
         return;
     sqlite3_finalize(l->ins);
     l->ins = NULL;
-    sqlite3_exec(l->c->db, "ROLLBACK", NULL, NULL, NULL);
+    if (l->own_tx)
+        sqlite3_exec(l->c->db, "ROLLBACK", NULL, NULL, NULL);
     sq_load_free(l);
+}
+
+static int sq_tx_begin(cut_conn *base, cut_error *err)
+{
+    sq_conn *c = (sq_conn *)base;
+    if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return sq_error(c->db, err, CUT_ESERVER, "begin");
+    c->in_tx = 1;
+    return CUT_OK;
+}
+
+static int sq_tx_commit(cut_conn *base, cut_error *err)
+{
+    sq_conn *c = (sq_conn *)base;
+    c->in_tx = 0;
+    if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        int rc = sq_error(c->db, err, CUT_ESERVER, "commit");
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    return CUT_OK;
+}
+
+static void sq_tx_rollback(cut_conn *base)
+{
+    sq_conn *c = (sq_conn *)base;
+    c->in_tx = 0;
+    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int sq_ddl(cut_conn *base, const cut_table *t, cut_buf *out, cut_error *err)
+{
+    /* SQLite keeps each table's CREATE statement verbatim. */
+    sq_conn *c = (sq_conn *)base;
+    sqlite3_stmt *st = NULL;
+    int rc = sq_prepare(c, "SELECT sql FROM sqlite_schema WHERE name = ?1 AND type IN "
+                           "('table','view')",
+                        &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+        cut_buf_printf(out, "%s;", (const char *)sqlite3_column_text(st, 0));
+    } else {
+        rc = cut_error_set(err, CUT_ENOTFOUND, "table %s not found", t->name);
+    }
+    sqlite3_finalize(st);
+    return rc;
 }
 
 static int sq_exec(cut_conn *base, const char *sql, cut_error *err)
@@ -792,6 +847,10 @@ const cut_driver cut_driver_sqlite = {
     .scan_next = sq_scan_next,
     .scan_close = sq_scan_close,
     .truncate = sq_truncate,
+    .tx_begin = sq_tx_begin,
+    .tx_commit = sq_tx_commit,
+    .tx_rollback = sq_tx_rollback,
+    .ddl = sq_ddl,
     .load_open = sq_load_open,
     .load_rows = sq_load_rows,
     .load_commit = sq_load_commit,

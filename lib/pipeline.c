@@ -612,7 +612,7 @@ static int migrate_table(const cut_plan *p, const cut_tplan *tp, cut_conn *src, 
     int rc = refused ? CUT_OK : cut_error_set(err, CUT_ENOMEM, "out of memory");
     if (rc == CUT_OK)
         rc = src->drv->begin_read(src, err);
-    cut_load_opts lo = {tp->out_cols, tp->nout, 0};
+    cut_load_opts lo = {tp->out_cols, tp->nout, 0, 0};
     if (rc == CUT_OK)
         rc = tgt->drv->load_open(tgt, tp->tgt, &lo, &load, err);
     if (rc == CUT_OK) {
