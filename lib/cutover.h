@@ -374,6 +374,91 @@ void cut_report_verify_text(const cut_result *r, FILE *out);
 int cut_report_verify_json(const cut_result *r, FILE *out);
 void cut_report_migrate_text(const cut_result *r, FILE *out);
 
+/* ------------------------------------------------------------ snapshots */
+
+/*
+ * Snapshots (.cutsnap, docs/snapshot-format.md): zstd-compressed, checksummed
+ * copies of tables in the digest's row encoding, restored with a digest proof.
+ */
+typedef struct cut_snapshot_opts {
+    const char *const *tables; /* NULL-terminated subset, or NULL for all */
+    int level;                 /* zstd level (0 = 3) */
+    int threads;               /* zstd workers (0 = number of cores) */
+    cut_progress_fn progress;
+    void *progress_ud;
+    volatile sig_atomic_t *cancel;
+} cut_snapshot_opts;
+
+typedef struct cut_snap_table {
+    char *name;
+    int64_t rows;
+    uint64_t raw_bytes;        /* row encoding, uncompressed */
+    uint64_t stored_bytes;     /* compressed frames in the file */
+    int nframes;
+    int ncols;
+    cut_digest digest;         /* as written (snapshot) or as found (inspect --verify, restore) */
+    int verified;              /* inspect --verify / restore: recomputed digest equals the index */
+    char *ddl;                 /* the source driver's CREATE TABLE statement ("" if none) */
+    char *error;               /* inspect --verify / restore: why this table failed, else NULL */
+} cut_snap_table;
+
+typedef struct cut_snap_info {
+    int format_version;
+    char *created;      /* ISO 8601 UTC */
+    char *tool_version;
+    char *source;       /* redacted URL the snapshot was taken from */
+    char *driver;       /* its driver's name ("SQLite", "PostgreSQL", ...) */
+    char *target;       /* restore: redacted URL restored into, else NULL */
+    int ntables;
+    cut_snap_table *tables; /* snapshot: as written; inspect: every table; restore: those restored */
+    uint64_t file_bytes;
+    double seconds;
+} cut_snap_info;
+
+void cut_snapshot_opts_init(cut_snapshot_opts *o);
+void cut_snap_info_free(cut_snap_info *info);
+
+/*
+ * Snapshots the tables of the database at url (all of them, or o->tables) into
+ * path: one consistent read, rows canonicalized by their own types as verify
+ * reads a target, written to path.tmp-PID, fsync'ed and renamed over path (a
+ * failure or cancellation leaves path as it was). On success *info (caller
+ * frees with cut_snap_info_free) holds per-table rows, sizes and digests.
+ * Errors: CUT_ECONNECT, CUT_ENOTFOUND (a named table), CUT_EIO, CUT_EINTR, ...
+ */
+int cut_snapshot_url(const char *url, const char *path, const cut_snapshot_opts *o,
+                     cut_snap_info **info, cut_error *err);
+/* Snapshots the target tables a mapping writes (o->tables: a subset of them), from its target. */
+int cut_snapshot_mapping(cut_mapping *m, const char *path, const cut_snapshot_opts *o,
+                         cut_snap_info **info, cut_error *err);
+/*
+ * Checks the footer, index and header and returns what they say in *info. With
+ * verify, also checks every data frame: checksums, decompression, row
+ * structure and digests, table after table; a table that fails gets its
+ * error in tables[i].error, the others are still checked, and the call
+ * returns CUT_ECORRUPT with the first failure in err (and *info set).
+ * A file that fails before the tables are known returns CUT_ECORRUPT (or
+ * CUT_EIO) with *info NULL. err names the frame: "footer", "index frame",
+ * "header frame", or "table T, data frame k of n (offset O)".
+ */
+int cut_snapshot_inspect(const char *path, int verify, cut_snap_info **info, cut_error *err);
+/*
+ * Restores the snapshot's tables (or o->tables) into target_url (NULL: the URL
+ * recorded in the snapshot, without its redacted password). Before connecting
+ * to write it checks the file (footer, index, header, and the checksums and
+ * frame headers of the chosen tables' frames); then, before writing, that each
+ * table exists in the target with the same column names (any order) and kinds,
+ * and that no other non-empty table references one of them. Then in one
+ * transaction: empty the tables (children first), load them (parents first),
+ * read each back, canonicalize and hash it; commits only if every digest
+ * equals the snapshot's. Returns CUT_ECORRUPT when the file fails a check or a
+ * digest differs (rolled back), CUT_ESCHEMA / CUT_ESTATE when the target does
+ * not fit, CUT_EINTR when cancelled (rolled back). *info is set when the file
+ * could be read (tables[] = the chosen tables, digest = as read back).
+ */
+int cut_snapshot_restore(const char *path, const char *target_url, const cut_snapshot_opts *o,
+                         cut_snap_info **info, cut_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -49,8 +49,14 @@ typedef struct sq_load {
     sqlite3_stmt *ins;
     int ncols;
     cut_kind *kinds; /* logical type of each loaded column */
+    cut_type *types;
+    char *numeric_affinity; /* per column: SQLite converts number-like text in it */
+    char **names;           /* column names, for messages (point into the table) */
+    cut_buf why;
     char *table;
 } sq_load;
+
+static int converts_numbers(const char *decl);
 
 static int sq_error(sqlite3 *db, cut_error *err, int code, const char *what)
 {
@@ -209,12 +215,16 @@ static int sq_describe(cut_conn *base, const char *name, cut_table **out, cut_er
     t->name = cut_strdup(name);
 
     /* The table must exist as a table or view in the main schema. */
-    if ((rc = sq_prepare(c, "SELECT name FROM sqlite_schema WHERE type IN ('table','view') "
-                            "AND name = ?1",
+    /* wr: WITHOUT ROWID, where an INTEGER PRIMARY KEY is an ordinary column. */
+    if ((rc = sq_prepare(c, "SELECT type = 'table' AND NOT wr FROM pragma_table_list "
+                            "WHERE schema = 'main' AND type IN ('table','view') AND name = ?1",
                          &st, err)))
         goto done;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    int has_rowid = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        has_rowid = sqlite3_column_int(st, 0);
+    else {
         rc = cut_error_set(err, CUT_ENOTFOUND, "table %s not found in %s", name,
                            base->url ? base->url->redacted : "the database");
         cut_error_set_table(err, name);
@@ -264,7 +274,7 @@ static int sq_describe(cut_conn *base, const char *name, cut_table **out, cut_er
         memcpy(t->pk, pkcols, sizeof(int) * (size_t)npk);
         t->npk = npk;
         /* INTEGER PRIMARY KEY is the rowid: it has a default (the next rowid). */
-        if (npk == 1 && rowid_alias >= 0) {
+        if (npk == 1 && rowid_alias >= 0 && has_rowid) {
             t->cols[rowid_alias].identity = 1;
             t->cols[rowid_alias].has_default = 1;
         }
@@ -388,13 +398,14 @@ static int sq_estimate_rows(cut_conn *base, const cut_table *t, int64_t *rows, c
     /* max(rowid) is instant on a rowid table and close to the count for append-only
        legacy tables; fall back to counting for WITHOUT ROWID tables and views. */
     cut_buf sql = {0};
-    cut_buf_printf(&sql, "SELECT coalesce(max(rowid), 0) FROM ");
+    cut_buf_printf(&sql, "SELECT coalesce(max(rowid), -1) FROM ");
     quote_ident(&sql, t->name);
     cut_error e2;
     cut_error_clear(&e2);
     int rc = sq_scalar_int64((sq_conn *)base, cut_buf_cstr(&sql), rows, &e2);
     cut_buf_free(&sql);
-    if (rc)
+    /* No rowid (a view) or no row: count. */
+    if (rc || *rows < 0)
         return sq_count_rows(base, t, rows, err);
     return CUT_OK;
 }
@@ -595,8 +606,12 @@ static int sq_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
     l->c = c;
     l->ncols = o->ncols;
     l->table = cut_strdup(t->name);
-    l->kinds = calloc((size_t)(o->ncols ? o->ncols : 1), sizeof(cut_kind));
-    if (!l->kinds || !l->table) {
+    size_t nc = (size_t)(o->ncols ? o->ncols : 1);
+    l->kinds = calloc(nc, sizeof(cut_kind));
+    l->types = calloc(nc, sizeof(cut_type));
+    l->numeric_affinity = calloc(nc, 1);
+    l->names = calloc(nc, sizeof(char *));
+    if (!l->kinds || !l->types || !l->numeric_affinity || !l->names || !l->table) {
         rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
         goto fail;
     }
@@ -628,7 +643,11 @@ static int sq_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
         if (i)
             cut_buf_append(&sql, ", ", 2);
         quote_ident(&sql, t->cols[o->cols[i]].name);
-        l->kinds[i] = t->cols[o->cols[i]].type.kind;
+        const cut_column *col = &t->cols[o->cols[i]];
+        l->kinds[i] = col->type.kind;
+        l->types[i] = col->type;
+        l->names[i] = col->name;
+        l->numeric_affinity[i] = converts_numbers(col->native);
     }
     cut_buf_printf(&sql, ") VALUES (");
     for (int i = 0; i < o->ncols; i++)
@@ -646,9 +665,111 @@ fail:
     cut_error_set_table(err, t->name);
     cut_buf_free(&sql);
     free(l->kinds);
+    free(l->types);
+    free(l->numeric_affinity);
+    free(l->names);
     free(l->table);
     free(l);
     return rc;
+}
+
+/* SQLite's column affinity rules (datatype3.html §3.1): INTEGER, REAL and NUMERIC
+   affinity turn number-like text into numbers; TEXT and BLOB affinity keep it. */
+static int converts_numbers(const char *decl)
+{
+    char up[128];
+    size_t n = 0;
+    for (const char *p = decl ? decl : ""; *p && n + 1 < sizeof(up); p++)
+        up[n++] = (char)((*p >= 'a' && *p <= 'z') ? *p - 32 : *p);
+    up[n] = '\0';
+    if (strstr(up, "INT"))
+        return 1;
+    if (strstr(up, "CHAR") || strstr(up, "CLOB") || strstr(up, "TEXT"))
+        return 0;
+    if (n == 0 || strstr(up, "BLOB"))
+        return 0;
+    return 1;
+}
+
+/* Is p/n a number literal SQLite's affinity would convert (spaces allowed around)? */
+static int looks_numeric(const char *p, size_t n, int *is_int)
+{
+    size_t i = 0;
+    while (i < n && p[i] == ' ')
+        i++;
+    if (i < n && (p[i] == '+' || p[i] == '-'))
+        i++;
+    size_t digits = 0;
+    *is_int = 1;
+    while (i < n && p[i] >= '0' && p[i] <= '9')
+        i++, digits++;
+    if (i < n && p[i] == '.') {
+        *is_int = 0;
+        i++;
+        while (i < n && p[i] >= '0' && p[i] <= '9')
+            i++, digits++;
+    }
+    if (!digits)
+        return 0;
+    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+        *is_int = 0;
+        i++;
+        if (i < n && (p[i] == '+' || p[i] == '-'))
+            i++;
+        size_t ed = 0;
+        while (i < n && p[i] >= '0' && p[i] <= '9')
+            i++, ed++;
+        if (!ed)
+            return 0;
+    }
+    while (i < n && p[i] == ' ')
+        i++;
+    return i == n;
+}
+
+/*
+ * A value bound as TEXT into a column with numeric affinity is stored as a number when
+ * it looks like one, and reads back as that number's text. Returns NULL when the value
+ * reads back as the same canonical value, else why it would not.
+ */
+static const char *affinity_changes(sq_load *l, int i, const cut_cell *v)
+{
+    int is_int;
+    char tmp[64], back[48];
+    if (v->len >= sizeof(tmp) - 1 || !looks_numeric(v->p, v->len, &is_int))
+        return NULL;
+    memcpy(tmp, v->p, v->len);
+    tmp[v->len] = '\0';
+    int64_t iv;
+    int blen;
+    errno = 0;
+    char *end;
+    long long ll = is_int ? strtoll(tmp, &end, 10) : 0;
+    if (is_int && errno == 0) {
+        blen = fmt_int64(ll, back);
+    } else {
+        double d = strtod(tmp, NULL);
+        if (fabs(d) < 9.2e18 && d == floor(d)) {
+            iv = (int64_t)d;
+            blen = fmt_int64(iv, back);
+        } else {
+            blen = cut_format_double(d, 64, back);
+        }
+    }
+    /* Compare canonical forms: 12.5 read back into numeric(8,2) is 12.50 again. */
+    const char *reason = NULL;
+    int rc = cut_canon(&l->types[i], back, (size_t)blen, NULL, &l->why, &reason);
+    const char *bp = rc == CUT_CANON_NEW ? l->why.p : back;
+    size_t bl = rc == CUT_CANON_NEW ? l->why.len : (size_t)blen;
+    if ((rc == CUT_CANON_SAME || rc == CUT_CANON_NEW) && bl == v->len &&
+        memcmp(bp, v->p, bl) == 0)
+        return NULL;
+    cut_buf_reset(&l->why);
+    cut_buf_printf(&l->why,
+                   "SQLite would store '%s' as the number %.*s in column %s (numeric affinity), "
+                   "which reads back differently",
+                   tmp, blen, back, l->names[i]);
+    return cut_buf_cstr(&l->why);
 }
 
 /* Binds one canonical value; returns NULL or a reason the engine cannot take it. */
@@ -707,8 +828,13 @@ static int sq_load_rows(cut_load *base, const cut_batch *b, cut_reject_fn rej, v
     for (int r = 0; r < b->nrows; r++) {
         const cut_cell *row = cut_batch_crow(b, r);
         const char *bad = NULL;
-        for (int i = 0; i < l->ncols && !bad; i++)
+        for (int i = 0; i < l->ncols && !bad; i++) {
             bad = bind_value(l->ins, i + 1, l->kinds[i], &row[i]);
+            if (!bad && l->numeric_affinity[i] && !cut_cell_is_null(&row[i]) &&
+                l->kinds[i] != CUT_T_INT && l->kinds[i] != CUT_T_FLOAT &&
+                l->kinds[i] != CUT_T_BOOL && l->kinds[i] != CUT_T_BYTES)
+                bad = affinity_changes(l, i, &row[i]);
+        }
         if (bad) {
             sqlite3_reset(l->ins);
             rej(ud, r, bad);
@@ -736,6 +862,10 @@ static int sq_load_rows(cut_load *base, const cut_batch *b, cut_reject_fn rej, v
 static void sq_load_free(sq_load *l)
 {
     sqlite3_finalize(l->ins);
+    free(l->types);
+    free(l->numeric_affinity);
+    free(l->names);
+    cut_buf_free(&l->why);
     free(l->kinds);
     free(l->table);
     free(l);

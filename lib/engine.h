@@ -82,6 +82,7 @@ typedef struct cut_reject {
     const char *column; /* may be NULL */
     const cut_cell *value; /* may be NULL */
     const char *reason;
+    const cut_hash128 *row_hash; /* "load": the mapped row's hash (verify matches on it) */
 } cut_reject;
 
 typedef struct cut_counts {
@@ -142,6 +143,8 @@ int cut_stream_target(const cut_plan *p, const cut_tplan *tp, cut_conn *tgt, int
 
 /* The reject file of a table: <dir>/<table>.rejects.jsonl. Caller frees. */
 char *cut_reject_path(const cut_plan *p, const cut_tplan *tp);
+/* Creates the reject directory (and its parents). */
+int cut_reject_dir_create(const cut_plan *p, cut_error *err);
 
 #define CUT_DEFAULT_BATCH_ROWS 4096
 

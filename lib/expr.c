@@ -23,7 +23,6 @@ struct cut_expr {
     sqlite3_stmt *st;  /* the evaluation statement */
     int nsrc;
     int nexpr;
-    int has_where;
     int ninputs;
     int *inputs;       /* source column index of each bound parameter */
     cut_kind *in_kind; /* logical type of each input */
@@ -31,6 +30,7 @@ struct cut_expr {
     char **exprs;
     char *where;
     sqlite3_stmt **single; /* per-expression statements over SRC_TABLE (slow path) */
+    sqlite3_stmt *where_st; /* SELECT (where) FROM SRC_TABLE (slow path) */
     sqlite3_stmt *fill;    /* INSERT INTO SRC_TABLE … for the slow path */
     unsigned char *used;   /* per source column: read by some expression */
 };
@@ -48,6 +48,7 @@ static void quote_ident(cut_buf *b, const char *name)
 
 typedef struct auth_ctx {
     cut_expr *e;
+    const char *denied; /* why the last denial happened, for the message */
 } auth_ctx;
 
 /* Lets expressions read the row and call functions, nothing else. */
@@ -58,13 +59,29 @@ static int authorizer(void *ud, int action, const char *a1, const char *a2, cons
     switch (action) {
     case SQLITE_READ:
         if (a1 && strcmp(a1, SRC_TABLE) == 0 && a2) {
+            int known = 0;
             for (int i = 0; i < ctx->e->nsrc; i++)
-                if (strcmp(ctx->e->src_names[i], a2) == 0)
+                if (strcmp(ctx->e->src_names[i], a2) == 0) {
                     ctx->e->used[i] = 1;
+                    known = 1;
+                }
+            if (!known && (strcasecmp(a2, "rowid") == 0 || strcasecmp(a2, "oid") == 0 ||
+                           strcasecmp(a2, "_rowid_") == 0)) {
+                /* The helper table has a rowid; the source row does not. */
+                ctx->denied = "the source row has no rowid; name a column";
+                return SQLITE_DENY;
+            }
+        }
+        return SQLITE_OK;
+    case SQLITE_FUNCTION:
+        /* A value that changes on every evaluation could never be verified. */
+        if (a2 && (strcasecmp(a2, "random") == 0 || strcasecmp(a2, "randomblob") == 0)) {
+            ctx->denied = "random() gives another value on every run, so migrate and verify "
+                          "could never agree";
+            return SQLITE_DENY;
         }
         return SQLITE_OK;
     case SQLITE_SELECT:
-    case SQLITE_FUNCTION:
     case SQLITE_RECURSIVE:
         return SQLITE_OK;
     default:
@@ -87,11 +104,19 @@ static cut_pos offset_pos(const char *text, size_t off, cut_pos pos)
     return p;
 }
 
-/* Offset of identifier word in text (whole word, case-insensitive), or -1. */
+/* Offset of identifier word in text (whole word, case-insensitive, outside '…' string
+   literals), or -1. */
 static long find_word(const char *text, const char *word)
 {
     size_t wl = strlen(word);
-    for (const char *p = text; (p = strcasestr(p, word)); p++) {
+    int in_str = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p == '\'') {
+            in_str = !in_str; /* '' inside a literal toggles twice: still inside */
+            continue;
+        }
+        if (in_str || strncasecmp(p, word, wl) != 0)
+            continue;
         int before = p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
         int after = !(isalnum((unsigned char)p[wl]) || p[wl] == '_');
         if (before && after)
@@ -102,7 +127,8 @@ static long find_word(const char *text, const char *word)
 
 /* Turns a prepare error into a mapping error at the expression's position. */
 static int compile_error(const cut_expr_spec *spec, cut_expr *e, const char *what,
-                         const char *text, cut_pos pos, const char *colname, cut_error *err)
+                         const char *text, cut_pos pos, const char *colname,
+                         const char *actx_denied, cut_error *err)
 {
     const char *msg = sqlite3_errmsg(e->db);
     const char *nosuch = "no such column: ";
@@ -118,8 +144,8 @@ static int compile_error(const cut_expr_spec *spec, cut_expr *e, const char *wha
                       what, name, spec->table, sugg[0] ? " (did you mean " : "", sugg,
                       sugg[0] ? "?)" : "");
     } else if (strstr(msg, "not authorized")) {
-        cut_error_set(err, CUT_EMAPPING, "%s: only expressions over the source row are allowed",
-                      what);
+        cut_error_set(err, CUT_EMAPPING, "%s: %s", what,
+                      actx_denied ? actx_denied : "only expressions over the source row are allowed");
     } else {
         cut_error_set(err, CUT_EMAPPING, "%s: %s", what, msg);
     }
@@ -137,17 +163,70 @@ static int is_blank(const char *s)
     return *s == '\0' || (s[0] == ';' && s[1] == '\0');
 }
 
+/* lookup('name', …) with a literal name must name a lookup of the mapping: a typo would
+   otherwise reject every row at run time. */
+static int check_lookups(const cut_expr_spec *spec, const char *text, cut_pos pos,
+                         const char *what, cut_error *err)
+{
+    const cut_mapping *m = spec->mapping;
+    for (long base = 0, rel; (rel = find_word(text + base, "lookup")) >= 0;) {
+        long at = base + rel;
+        const char *p = text + at + 6;
+        base = at + 6;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p++ != '(')
+            continue;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p != '\'')
+            continue;
+        const char *end = strchr(p + 1, '\'');
+        if (!end || end[1] == '\'')
+            continue;
+        /* Only a plain literal: 'a' || 'b' is computed at run time. */
+        const char *after = end + 1;
+        while (isspace((unsigned char)*after))
+            after++;
+        if (*after != ',' && *after != ')')
+            continue;
+        size_t n = (size_t)(end - p - 1);
+        int found = 0;
+        for (int i = 0; m && i < m->nlookups && !found; i++)
+            found = strlen(m->lookups[i].name) == n && strncmp(m->lookups[i].name, p + 1, n) == 0;
+        if (found)
+            continue;
+        char name[128], sugg[256] = "";
+        snprintf(name, sizeof(name), "%.*s", (int)(n < 100 ? n : 100), p + 1);
+        const char *names[64];
+        int nn = 0;
+        for (int i = 0; m && i < m->nlookups && nn < 64; i++)
+            names[nn++] = m->lookups[i].name;
+        cut_suggest(name, names, nn, sugg, sizeof(sugg));
+        cut_error_set(err, CUT_EMAPPING, "%s: unknown lookup '%s'%s%s%s", what, name,
+                      sugg[0] ? " (did you mean " : (nn ? "" : " (the mapping has no lookups:)"),
+                      sugg, sugg[0] ? "?)" : "");
+        cut_pos at_pos = offset_pos(text, (size_t)at, pos);
+        cut_error_set_pos(err, spec->file, at_pos.line, at_pos.col);
+        cut_error_set_table(err, spec->table);
+        return CUT_EMAPPING;
+    }
+    return CUT_OK;
+}
+
 /* Prepares SELECT (text) FROM SRC_TABLE to validate one expression and record its inputs. */
-static int check_one(const cut_expr_spec *spec, cut_expr *e, const char *text, cut_pos pos,
-                     const char *what, const char *colname, sqlite3_stmt **keep, cut_error *err)
+static int check_one(const cut_expr_spec *spec, cut_expr *e, auth_ctx *actx, const char *text,
+                     cut_pos pos, const char *what, const char *colname, sqlite3_stmt **keep,
+                     cut_error *err)
 {
     cut_buf sql = {0};
     cut_buf_printf(&sql, "SELECT (%s\n) FROM %s", text, SRC_TABLE);
     sqlite3_stmt *st = NULL;
     const char *tail = NULL;
+    actx->denied = NULL;
     int rc = sqlite3_prepare_v2(e->db, cut_buf_cstr(&sql), -1, &st, &tail);
     if (rc != SQLITE_OK) {
-        compile_error(spec, e, what, text, pos, colname, err);
+        compile_error(spec, e, what, text, pos, colname, actx->denied, err);
         cut_buf_free(&sql);
         return CUT_EMAPPING;
     }
@@ -160,6 +239,10 @@ static int check_one(const cut_expr_spec *spec, cut_expr *e, const char *text, c
         return CUT_EMAPPING;
     }
     cut_buf_free(&sql);
+    if (check_lookups(spec, text, pos, what, err)) {
+        sqlite3_finalize(st);
+        return CUT_EMAPPING;
+    }
     if (keep)
         *keep = st;
     else
@@ -177,7 +260,6 @@ int cut_expr_compile(const cut_expr_spec *spec, cut_expr **out, cut_error *err)
         return cut_error_set(err, CUT_ENOMEM, "out of memory");
     e->nsrc = spec->nsrc;
     e->nexpr = spec->nexpr;
-    e->has_where = spec->where != NULL;
     e->src_names = calloc((size_t)spec->nsrc + 1, sizeof(char *));
     e->used = calloc((size_t)spec->nsrc + 1, 1);
     e->exprs = calloc((size_t)spec->nexpr + 1, sizeof(char *));
@@ -226,17 +308,17 @@ int cut_expr_compile(const cut_expr_spec *spec, cut_expr **out, cut_error *err)
                            sqlite3_errmsg(e->db));
         goto done;
     }
-    auth_ctx actx = {e};
+    auth_ctx actx = {e, NULL};
     sqlite3_set_authorizer(e->db, authorizer, &actx);
     for (int i = 0; i < spec->nexpr; i++) {
         char what[300];
         snprintf(what, sizeof(what), "column %s", spec->expr_names ? spec->expr_names[i] : "?");
-        if ((rc = check_one(spec, e, spec->exprs[i], spec->expr_pos[i], what,
+        if ((rc = check_one(spec, e, &actx, spec->exprs[i], spec->expr_pos[i], what,
                             spec->expr_names ? spec->expr_names[i] : NULL, &e->single[i], err)))
             goto done;
     }
-    if (spec->where && (rc = check_one(spec, e, spec->where, spec->where_pos, "where", NULL,
-                                       NULL, err)))
+    if (spec->where && (rc = check_one(spec, e, &actx, spec->where, spec->where_pos, "where",
+                                       NULL, &e->where_st, err)))
         goto done;
 
     /* The evaluation statement reads only the inputs the expressions use. */
@@ -250,10 +332,7 @@ int cut_expr_compile(const cut_expr_spec *spec, cut_expr **out, cut_error *err)
     cut_buf_printf(&sql, "SELECT ");
     for (int i = 0; i < spec->nexpr; i++)
         cut_buf_printf(&sql, "%s(%s\n)", i ? ", " : "", spec->exprs[i]);
-    if (spec->where)
-        cut_buf_printf(&sql, "%sCASE WHEN (%s\n) THEN 1 ELSE 0 END", spec->nexpr ? ", " : "",
-                       spec->where);
-    if (spec->nexpr == 0 && !spec->where)
+    if (spec->nexpr == 0)
         cut_buf_printf(&sql, "1");
     if (e->ninputs) {
         cut_buf_printf(&sql, " FROM (SELECT ");
@@ -263,6 +342,10 @@ int cut_expr_compile(const cut_expr_spec *spec, cut_expr **out, cut_error *err)
         }
         cut_buf_printf(&sql, ")");
     }
+    /* The filter is a WHERE clause: a row it excludes never evaluates the expressions,
+       so `where: d <> 'n/a'` protects `parse_date(d, ...)` as it would in SQL. */
+    if (spec->where)
+        cut_buf_printf(&sql, " WHERE (%s\n)", spec->where);
     sqlite3_set_authorizer(e->db, NULL, NULL);
     if (sqlite3_prepare_v2(e->db, cut_buf_cstr(&sql), -1, &e->st, NULL) != SQLITE_OK) {
         rc = cut_error_set(err, CUT_EMAPPING, "table %s: expressions do not compile together: %s",
@@ -296,6 +379,7 @@ void cut_expr_free(cut_expr *e)
         return;
     sqlite3_finalize(e->st);
     sqlite3_finalize(e->fill);
+    sqlite3_finalize(e->where_st);
     if (e->single)
         for (int i = 0; i < e->nexpr; i++)
             sqlite3_finalize(e->single[i]);
@@ -447,6 +531,17 @@ static void find_failure(cut_expr *e, const cut_cell *in, int *failed, cut_buf *
     sqlite3_step(e->fill);
     sqlite3_reset(e->fill);
     sqlite3_clear_bindings(e->fill);
+    if (e->where_st) {
+        int rc = sqlite3_step(e->where_st);
+        if (rc != SQLITE_ROW) {
+            *failed = -1;
+            cut_buf_reset(msg);
+            cut_buf_printf(msg, "%s", sqlite3_errmsg(e->db));
+            sqlite3_reset(e->where_st);
+            return;
+        }
+        sqlite3_reset(e->where_st);
+    }
     for (int i = 0; i < e->nexpr; i++) {
         int rc = sqlite3_step(e->single[i]);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -466,6 +561,12 @@ int cut_expr_eval(cut_expr *e, const cut_cell *in, cut_cell *out, cut_arena *are
     for (int k = 0; k < e->ninputs; k++)
         bind_input(e->st, k + 1, e->in_kind[k], &in[e->inputs[k]]);
     int rc = sqlite3_step(e->st);
+    if (rc == SQLITE_DONE) {
+        /* No row: the where clause excluded it. */
+        *keep = 0;
+        sqlite3_reset(e->st);
+        return CUT_OK;
+    }
     if (rc != SQLITE_ROW) {
         cut_buf_reset(msg);
         cut_buf_printf(msg, "%s", sqlite3_errmsg(e->db));
@@ -479,7 +580,7 @@ int cut_expr_eval(cut_expr *e, const cut_cell *in, cut_cell *out, cut_arena *are
             return CUT_ENOMEM;
         }
     }
-    *keep = e->has_where ? sqlite3_column_int(e->st, e->nexpr) : 1;
+    *keep = 1;
     sqlite3_reset(e->st);
     return CUT_OK;
 }

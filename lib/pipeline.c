@@ -149,7 +149,7 @@ static void reject(cut_counts *c, cut_reject_sink sink, void *ud, const cut_tpla
 {
     c->rejected++;
     if (sink) {
-        cut_reject rj = {stage, column, value, reason};
+        cut_reject rj = {stage, column, value, reason, NULL};
         sink(ud, tp, scan, r, &rj);
     }
 }
@@ -478,12 +478,6 @@ static void reject_write(void *ud, const cut_tplan *tp, const cut_batch *scan, i
     if (rf->failed)
         return;
     if (!rf->f) {
-        char *slash = strrchr(rf->path, '/');
-        if (slash) {
-            *slash = '\0';
-            mkdir(rf->path, 0777);
-            *slash = '/';
-        }
         rf->f = fopen(rf->path, "w");
         if (!rf->f) {
             rf->failed = 1;
@@ -514,6 +508,11 @@ static void reject_write(void *ud, const cut_tplan *tp, const cut_batch *scan, i
         cut_buf_printf(l, "null");
     cut_buf_printf(l, ",\"reason\":");
     cut_json_string(l, rj->reason, strlen(rj->reason));
+    if (rj->row_hash) {
+        cut_digest one = {1, *rj->row_hash};
+        char hex[33];
+        cut_buf_printf(l, ",\"row_hash\":\"%s\"", cut_digest_hex(&one, hex));
+    }
     cut_buf_printf(l, "}\n");
     if (fwrite(l->p, 1, l->len, rf->f) != l->len) {
         rf->failed = 1;
@@ -557,7 +556,7 @@ static void load_refused(void *ud, int row, const char *reason)
     lc->refused[row] = 1;
     const cut_batch *b = lc->cur;
     lc->c->rejected++;
-    cut_reject rj = {"load", NULL, NULL, reason};
+    cut_reject rj = {"load", NULL, NULL, reason, &b->hash[row]};
     reject_write(lc->rf, lc->tp, b->src, (int)b->aux[row], &rj);
 }
 
@@ -619,6 +618,10 @@ static int migrate_table(const cut_plan *p, const cut_tplan *tp, cut_conn *src, 
         load_ctx lc = {tp, load, tgt->drv, &c, &d, &rf, refused, NULL, o, progress_lock, estimate};
         rc = cut_stream_source(p, tp, src, batch_rows, o ? o->cancel : NULL, &c, reject_write,
                                &rf, load_batch, &lc, err);
+        /* A reject that could not be written is a row that would vanish: fail the table
+           before committing anything. */
+        if (rc == CUT_OK && rf.failed)
+            rc = cut_error_set(err, CUT_EIO, "cannot write reject file %s", rf.path);
         if (rc == CUT_OK) {
             rc = tgt->drv->load_commit(load, err);
         } else {
@@ -864,6 +867,10 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
     cut_result *r = cut_result_new_for_plan(p);
     if (!r) {
         rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = cut_reject_dir_create(p, err))) {
+        cut_result_free(r);
         goto done;
     }
     if (o && o->truncate) {

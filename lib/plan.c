@@ -4,8 +4,11 @@
  * row keys, and orders the tables so that referenced tables load first.
  * Problems are collected (check shows them all), the first one is returned.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 #include <strings.h>
 
@@ -638,6 +641,34 @@ const char *cut_render_key(const cut_cell *cells, const int *idx, int n,
     }
     cut_buf_free(&v);
     return cut_buf_cstr(out);
+}
+
+int cut_reject_dir_create(const cut_plan *p, cut_error *err)
+{
+    char *path = cut_strdup(p->reject_dir);
+    if (!path)
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    int rc = CUT_OK;
+    /* mkdir -p: each prefix in turn; existing directories are fine. */
+    for (char *s = path + 1;; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char c = *s;
+        *s = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+            rc = cut_error_set(err, CUT_EIO, "cannot create reject directory %s: %s", path,
+                               strerror(errno));
+            break;
+        }
+        *s = c;
+        if (c == '\0')
+            break;
+    }
+    if (rc == CUT_OK && access(p->reject_dir, W_OK) != 0)
+        rc = cut_error_set(err, CUT_EIO, "cannot write in reject directory %s: %s",
+                           p->reject_dir, strerror(errno));
+    free(path);
+    return rc;
 }
 
 char *cut_reject_path(const cut_plan *p, const cut_tplan *tp)

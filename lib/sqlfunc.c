@@ -207,7 +207,9 @@ static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **ar
     const char *s = (const char *)sqlite3_value_text(argv[0]);
     size_t n = (size_t)sqlite3_value_bytes(argv[0]);
     char *repl = pg_replacement((const char *)sqlite3_value_text(argv[2]));
-    uint32_t opts = PCRE2_SUBSTITUTE_OVERFLOW_LENGTH | (global ? PCRE2_SUBSTITUTE_GLOBAL : 0);
+    /* Like PostgreSQL, a group that did not take part (or does not exist) is empty. */
+    uint32_t opts = PCRE2_SUBSTITUTE_OVERFLOW_LENGTH | PCRE2_SUBSTITUTE_UNSET_EMPTY |
+                    PCRE2_SUBSTITUTE_UNKNOWN_UNSET | (global ? PCRE2_SUBSTITUTE_GLOBAL : 0);
     PCRE2_SIZE outlen = n + 64;
     char *out = NULL;
     int rc = 0;

@@ -20,73 +20,58 @@
 #define NBUCKETS 4096
 #define LOCATE_MAX_ROWS 200000 /* rows kept per side in pass 2 */
 
-/* ------------------------------------------------ keys rejected at load */
+/* ------------------------------------------------ rows refused at load */
 
-/* A set of strings (the keys of rows the target refused during migrate). */
-typedef struct strset {
+/*
+ * The rows the target refused during migrate, by the hash of the mapped row (a
+ * multiset: two identical refused rows are two entries). Matching on the row hash
+ * works for tables without a key and for keys of any length.
+ */
+typedef struct hashbag {
     int n, cap;
-    char **v;
-} strset;
+    cut_hash128 *h;
+    unsigned char *used;
+} hashbag;
 
-static int strset_cmp(const void *a, const void *b)
+static int hash_cmp(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const cut_hash128 *x = a, *y = b;
+    if (x->hi != y->hi)
+        return x->hi < y->hi ? -1 : 1;
+    if (x->lo != y->lo)
+        return x->lo < y->lo ? -1 : 1;
+    return 0;
 }
 
-static void strset_free(strset *s)
+static void hashbag_free(hashbag *s)
 {
-    for (int i = 0; i < s->n; i++)
-        free(s->v[i]);
-    free(s->v);
+    free(s->h);
+    free(s->used);
     memset(s, 0, sizeof(*s));
 }
 
-static int strset_has(const strset *s, const char *k)
+/* Takes one unused entry equal to h; returns 1 if there was one. */
+static int hashbag_take(hashbag *s, cut_hash128 h)
 {
-    return s->n && bsearch(&k, s->v, (size_t)s->n, sizeof(char *), strset_cmp) != NULL;
-}
-
-/* Reads a JSON string starting at p (at the quote) into out; returns the end or NULL. */
-static const char *json_str(const char *p, cut_buf *out)
-{
-    cut_buf_reset(out);
-    if (*p != '"')
-        return NULL;
-    for (p++; *p && *p != '"'; p++) {
-        if (*p != '\\') {
-            cut_buf_appendc(out, *p);
-            continue;
-        }
-        p++;
-        switch (*p) {
-        case 'n': cut_buf_appendc(out, '\n'); break;
-        case 't': cut_buf_appendc(out, '\t'); break;
-        case 'r': cut_buf_appendc(out, '\r'); break;
-        case 'b': cut_buf_appendc(out, '\b'); break;
-        case 'f': cut_buf_appendc(out, '\f'); break;
-        case 'u': {
-            unsigned v = 0;
-            for (int k = 1; k <= 4; k++) {
-                char c = p[k];
-                v = v * 16 + (unsigned)(c >= '0' && c <= '9'   ? c - '0'
-                                        : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                        : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                                               : 0);
-            }
-            char enc[4];
-            cut_buf_append(out, enc, (size_t)cut_utf8_encode(v, enc));
-            p += 4;
-            break;
-        }
-        case '\0': return NULL;
-        default: cut_buf_appendc(out, *p); break;
+    if (!s->n)
+        return 0;
+    cut_hash128 *hit = bsearch(&h, s->h, (size_t)s->n, sizeof(cut_hash128), hash_cmp);
+    if (!hit)
+        return 0;
+    int i = (int)(hit - s->h);
+    while (i > 0 && hash_cmp(&s->h[i - 1], &h) == 0)
+        i--;
+    for (; i < s->n && hash_cmp(&s->h[i], &h) == 0; i++) {
+        if (!s->used[i]) {
+            s->used[i] = 1;
+            return 1;
         }
     }
-    return *p == '"' ? p + 1 : NULL;
+    return 0;
 }
 
-/* Loads the keys of "stage":"load" rejects of a table (written by migrate). */
-static int load_refused_keys(const cut_plan *p, const cut_tplan *tp, strset *s, cut_error *err)
+/* Loads the row hashes of the "stage":"load" rejects of a table (written by migrate). */
+static int load_refused_rows(const cut_plan *p, const cut_tplan *tp, hashbag *s, cut_error *err)
 {
     char *path = cut_reject_path(p, tp);
     if (!path)
@@ -94,37 +79,46 @@ static int load_refused_keys(const cut_plan *p, const cut_tplan *tp, strset *s, 
     FILE *f = fopen(path, "r");
     if (!f) {
         int e = errno;
+        int rc = e == ENOENT ? CUT_OK
+                             : cut_error_set(err, CUT_EIO, "cannot read reject file %s: %s", path,
+                                             strerror(e));
         free(path);
-        if (e == ENOENT)
-            return CUT_OK;
-        return cut_error_set(err, CUT_EIO, "cannot read reject file: %s", strerror(e));
+        return rc;
     }
     char *line = NULL;
     size_t cap = 0;
-    cut_buf key = {0};
     int rc = CUT_OK;
     while (getline(&line, &cap, f) > 0) {
         if (!strstr(line, "\"stage\":\"load\""))
             continue;
-        const char *k = strstr(line, "\"key\":");
-        if (!k || !json_str(k + 6, &key))
+        const char *k = strstr(line, "\"row_hash\":\"");
+        char hex[33];
+        cut_hash128 h;
+        if (!k || strlen(k) < 12 + 32)
+            continue;
+        memcpy(hex, k + 12, 32);
+        hex[32] = '\0';
+        if (cut_digest_parse_hex(hex, &h))
             continue;
         if (s->n == s->cap) {
             int nc = s->cap ? s->cap * 2 : 64;
-            char **v = realloc(s->v, sizeof(char *) * (size_t)nc);
+            cut_hash128 *v = realloc(s->h, sizeof(cut_hash128) * (size_t)nc);
             if (!v) {
                 rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
                 break;
             }
-            s->v = v;
+            s->h = v;
             s->cap = nc;
         }
-        s->v[s->n++] = cut_strdup(cut_buf_cstr(&key));
+        s->h[s->n++] = h;
     }
-    if (s->n)
-        qsort(s->v, (size_t)s->n, sizeof(char *), strset_cmp);
+    if (rc == CUT_OK && s->n) {
+        qsort(s->h, (size_t)s->n, sizeof(cut_hash128), hash_cmp);
+        s->used = calloc((size_t)s->n, 1);
+        if (!s->used)
+            rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+    }
     free(line);
-    cut_buf_free(&key);
     fclose(f);
     free(path);
     return rc;
@@ -143,7 +137,7 @@ typedef struct side {
     cut_digest digest;
     cut_digest *buckets;     /* NBUCKETS */
     const unsigned char *pick; /* pass 2: buckets to keep (NULL in pass 1) */
-    const strset *refused;   /* source side: keys the target refused at load */
+    hashbag *refused;        /* source side: rows the target refused at load */
     struct rowmap *keep;     /* pass 2: rows kept */
     cut_buf scratch, key, enc;
     int rc;
@@ -221,14 +215,11 @@ static int side_batch(void *ud, cut_batch *b, cut_error *err)
     const cut_tplan *tp = sd->tp;
     for (int r = 0; r < b->nrows; r++) {
         const cut_cell *cells = cut_batch_row(b, r);
-        if (sd->is_source && sd->refused && sd->refused->n) {
+        if (sd->is_source && sd->refused && sd->refused->n &&
+            hashbag_take(sd->refused, b->hash[r])) {
             /* The target refused this row during migrate: it is a reject, not a loss. */
-            cut_render_key(cut_batch_crow(b->src, (int)b->aux[r]), tp->key_scan, tp->nskey,
-                           tp->scan_names, &sd->key);
-            if (tp->nskey && strset_has(sd->refused, sd->key.p)) {
-                sd->c.rejected++;
-                continue;
-            }
+            sd->c.rejected++;
+            continue;
         }
         uint64_t kh = cut_key_hash(cells, tp->key_out, tp->nkey, &sd->scratch);
         unsigned bucket = (unsigned)(kh & (NBUCKETS - 1));
@@ -399,6 +390,8 @@ static int locate(const cut_plan *p, const cut_tplan *tp, side *s, side *t, cons
     side_init(&s2, p, tp, s->conn, o, 1);
     side_init(&t2, p, tp, t->conn, o, 0);
     s2.pick = t2.pick = pick;
+    if (s->refused && s->refused->n)
+        memset(s->refused->used, 0, (size_t)s->refused->n);
     s2.refused = s->refused;
     s2.keep = &ms;
     t2.keep = &mt;
@@ -511,14 +504,15 @@ done:
 /* ------------------------------------------------------------- verify */
 
 static int verify_table(const cut_plan *p, const cut_tplan *tp, cut_conn *src, cut_conn *tgt,
-                        const cut_run_opts *o, cut_table_result *res, cut_error *err)
+                        const cut_run_opts *o, pthread_mutex_t *progress_lock,
+                        cut_table_result *res, cut_error *err)
 {
     double t0 = cut_now();
-    strset refused = {0};
+    hashbag refused = {0};
     side s, t;
     side_init(&s, p, tp, src, o, 1);
     side_init(&t, p, tp, tgt, o, 0);
-    int rc = load_refused_keys(p, tp, &refused, err);
+    int rc = load_refused_rows(p, tp, &refused, err);
     s.refused = &refused;
     s.buckets = calloc(NBUCKETS, sizeof(cut_digest));
     t.buckets = calloc(NBUCKETS, sizeof(cut_digest));
@@ -551,17 +545,20 @@ static int verify_table(const cut_plan *p, const cut_tplan *tp, cut_conn *src, c
     res->seconds = cut_now() - t0;
     if (o && o->progress) {
         cut_progress pr = {tp->mt->target, "verify", res->source_rows, 0, 1};
+        pthread_mutex_lock(progress_lock);
         o->progress(o->progress_ud, &pr);
+        pthread_mutex_unlock(progress_lock);
     }
     side_free(&s);
     side_free(&t);
-    strset_free(&refused);
+    hashbag_free(&refused);
     return rc;
 }
 
 static int verify_one(cut_sched *s, int i, cut_conn *src, cut_conn *tgt, cut_error *err)
 {
-    int rc = verify_table(s->p, &s->p->t[i], src, tgt, s->o, &s->res->tables[i], err);
+    int rc = verify_table(s->p, &s->p->t[i], src, tgt, s->o, &s->progress_lock,
+                          &s->res->tables[i], err);
     return rc;
 }
 

@@ -46,7 +46,7 @@ static void src(prog *p, const char *name, cut_kind kind)
 /* Adds an expression at line 10 + index, column 7 of "map.yaml". */
 static void ex(prog *p, const char *text)
 {
-    static const char *const cols[MAXC] = {"c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7",
+    static const char *const cols[MAXC] = {"c0", "c1", "c2",  "c3",  "c4",  "c5",  "c6",  "c7",
                                            "c8", "c9", "c10", "c11", "c12", "c13", "c14", "c15"};
     p->exprs[p->nexpr] = text;
     p->pos[p->nexpr] = (cut_pos){10 + p->nexpr, 7};
@@ -270,9 +270,8 @@ static void test_inputs_bind_with_the_storage_class_of_their_logical_type(void *
     ex(&p, "typeof(z)");
     ex(&p, "typeof(ni)");
     cut_expr *e = compile_ok(&p);
-    cut_cell in[] = {txt("42"),   txt("t"),       txt("12.50"),
-                     txt("0.1"),  txt("hello"),   raw("a\0b", 3),
-                     txt("2024-02-29"), nul(),   txt("12")};
+    cut_cell in[] = {txt("42"),      txt("t"),          txt("12.50"), txt("0.1"), txt("hello"),
+                     raw("a\0b", 3), txt("2024-02-29"), nul(),        txt("12")};
     run r;
     run_init(&r);
     eval_ok(e, in, &r);
@@ -886,11 +885,11 @@ static void test_runtime_error_in_where_reports_minus_one(void **state)
     cut_expr_free(e);
 }
 
-static void test_failing_expression_in_row_filtered_by_where_is_reported_as_failure(void **state)
+static void test_where_guards_expressions_of_rows_it_filters(void **state)
 {
     (void)state;
-    /* Current behaviour: expressions are evaluated before (and regardless of)
-       the where filter, so a row the filter would drop is still a failure. */
+    /* The filter runs first, as a WHERE clause: a row it excludes is filtered, and the
+       expression that would fail on it is never evaluated. */
     prog p = {0};
     src(&p, "d", CUT_T_TEXT);
     ex(&p, "parse_date(d, '%d/%m/%Y')");
@@ -899,6 +898,13 @@ static void test_failing_expression_in_row_filtered_by_where_is_reported_as_fail
     run r;
     run_init(&r);
     cut_cell in[] = {txt("n/a")};
+    assert_int_equal(eval(e, in, &r), CUT_OK);
+    assert_int_equal(r.keep, 0);
+    in[0] = txt("31/12/2020");
+    eval_ok(e, in, &r);
+    assert_int_equal(r.keep, 1);
+    assert_cell(&r.out[0], "2020-12-31");
+    in[0] = txt("31/02/2020");
     assert_int_equal(eval(e, in, &r), CUT_EDATA);
     assert_int_equal(r.failed, 0);
     run_free(&r);
@@ -1204,13 +1210,23 @@ static void test_lookup_integer_key_matches_text_key(void **state)
     cut_mapping_free(m);
 }
 
-static void test_lookup_unknown_name_lists_defined_lookups(void **state)
+static void test_lookup_unknown_name_is_a_compile_error_with_a_suggestion(void **state)
 {
     (void)state;
     cut_mapping *m = lookup_mapping();
-    char *got = eval1_m("lookup('gym', 'BRU1')", m);
+    prog p = {0};
+    p.m = m;
+    ex(&p, "coalesce(lookup('gym', 'BRU1'), '?')");
+    cut_error err;
+    cut_error_clear(&err);
+    assert_int_equal(compile_err(&p, &err), CUT_EMAPPING);
+    assert_contains(err.msg, "unknown lookup 'gym'");
+    assert_contains(err.msg, "did you mean gyms?");
+    assert_int_equal(err.col, p.pos[0].col + 9); /* points at lookup( */
+    /* A name computed at run time is checked when it is evaluated. */
+    char *got = eval1_m("lookup('gy' || 'mz', 'BRU1')", m);
     assert_contains(got, "<ERROR: ");
-    assert_contains(got, "unknown lookup 'gym'");
+    assert_contains(got, "unknown lookup 'gymz'");
     assert_contains(got, "gyms, codes");
     free(got);
     got = eval1_m("lookup(NULL, 'BRU1')", m);
@@ -1218,7 +1234,11 @@ static void test_lookup_unknown_name_lists_defined_lookups(void **state)
     free(got);
     cut_mapping_free(m);
     /* Without a mapping there is nothing to look up. */
-    expect1_error("lookup('gyms', 'x')", "defines: none");
+    prog q = {0};
+    ex(&q, "lookup('gyms', 'x')");
+    cut_error_clear(&err);
+    assert_int_equal(compile_err(&q, &err), CUT_EMAPPING);
+    assert_contains(err.msg, "no lookups");
 }
 
 int main(void)
@@ -1256,7 +1276,7 @@ int main(void)
         cmocka_unit_test(test_runtime_error_names_the_failing_expression),
         cmocka_unit_test(test_runtime_error_in_first_expression_reports_index_zero),
         cmocka_unit_test(test_runtime_error_in_where_reports_minus_one),
-        cmocka_unit_test(test_failing_expression_in_row_filtered_by_where_is_reported_as_failure),
+        cmocka_unit_test(test_where_guards_expressions_of_rows_it_filters),
         cmocka_unit_test(test_lower_and_upper_map_unicode_letters),
         cmocka_unit_test(test_lower_of_null_is_null),
         cmocka_unit_test(test_lower_folds_ascii_only_in_invalid_utf8),
@@ -1279,7 +1299,7 @@ int main(void)
         cmocka_unit_test(test_parse_date_invalid_day_is_an_error),
         cmocka_unit_test(test_lookup_hit_miss_and_null),
         cmocka_unit_test(test_lookup_integer_key_matches_text_key),
-        cmocka_unit_test(test_lookup_unknown_name_lists_defined_lookups),
+        cmocka_unit_test(test_lookup_unknown_name_is_a_compile_error_with_a_suggestion),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
