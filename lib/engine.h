@@ -52,6 +52,7 @@ typedef struct cut_plan {
     cut_mapping *m;
     cut_tz *tz;
     cut_canon_opts canon;
+    int encoding; /* cut_encoding of the source's text (options.source_encoding) */
     int n;
     cut_tplan *t;      /* in a foreign-key-safe load order */
     char *reject_dir;

@@ -171,6 +171,25 @@ int cut_mapper_run(cut_mapper *mp, cut_batch *scan, cut_batch *out, cut_counts *
             cut_cell *v = &cells[i];
             if (cut_cell_is_null(v))
                 continue;
+            if (mp->p->encoding != CUT_ENC_UTF8 && (tp->scan_types[i].kind == CUT_T_TEXT ||
+                                                    tp->scan_types[i].kind == CUT_T_JSON)) {
+                /* Legacy single-byte text becomes UTF-8 before anything else reads it. */
+                int tr = cut_transcode_to_utf8((cut_encoding)mp->p->encoding, v->p, v->len,
+                                               &mp->canon, &reason);
+                if (tr == CUT_ENOMEM)
+                    return cut_error_set(err, CUT_ENOMEM, "out of memory");
+                if (tr == CUT_EDATA) {
+                    bad = i;
+                    break;
+                }
+                if (tr == CUT_CANON_NEW) {
+                    char *d = cut_arena_dup(&scan->arena, mp->canon.p, mp->canon.len);
+                    if (!d)
+                        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+                    v->p = d;
+                    v->len = (uint32_t)mp->canon.len;
+                }
+            }
             int rc = cut_canon(&tp->scan_types[i], v->p, v->len, copts, &mp->canon, &reason);
             if (rc == CUT_CANON_SAME)
                 continue;

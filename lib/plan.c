@@ -558,6 +558,12 @@ int cut_plan_build(cut_mapping *m, const cut_run_opts *o, cut_conn *src, cut_con
         }
         p->canon.source_tz = p->tz;
     }
+    cut_encoding enc = CUT_ENC_UTF8;
+    if (cut_encoding_parse(m->opts.source_encoding, &enc))
+        problem(&c, CUT_EMAPPING, m->opts.source_encoding_pos, NULL, NULL,
+                "source_encoding: unknown encoding '%s' (utf8, latin1 or cp1252)",
+                m->opts.source_encoding);
+    p->encoding = (int)enc;
     if (o && o->reject_dir)
         p->reject_dir = cut_strdup(o->reject_dir);
     else if (m->opts.reject_dir)

@@ -86,4 +86,13 @@ int cut_reason(cut_buf *out, const char **reason, const char *fmt, ...)
 /* Maximum |exponent| of a decimal literal accepted by numeric and JSON. */
 #define CUT_NUMERIC_MAX_EXP 1000
 
+/* encoding.c: source text in a legacy encoding (options.source_encoding). */
+typedef enum { CUT_ENC_UTF8 = 0, CUT_ENC_LATIN1, CUT_ENC_CP1252 } cut_encoding;
+/* "utf8" (or NULL), "latin1", "cp1252" (and their long names) → enc; CUT_EINVAL else. */
+int cut_encoding_parse(const char *name, cut_encoding *out);
+/* Transcodes in/len to UTF-8: CUT_CANON_SAME (already the same bytes: ASCII, or enc is
+   UTF-8), CUT_CANON_NEW (in out), CUT_EDATA (a byte the encoding leaves undefined). */
+int cut_transcode_to_utf8(cut_encoding enc, const char *in, size_t len, cut_buf *out,
+                          const char **reason);
+
 #endif

@@ -643,6 +643,58 @@ static void test_verify_names_changed_missing_and_extra_keys(void **state)
     cut_mapping_free(m);
 }
 
+static void test_source_encoding_transcodes_legacy_text(void **state)
+{
+    fx *f = *state;
+    /* A latin1 CSV export: invalid UTF-8 as it is, readable once transcoded. */
+    char csvdir[160], path[200];
+    snprintf(csvdir, sizeof(csvdir), "%s/csv", f->dir);
+    mkdir(csvdir, 0777);
+    snprintf(path, sizeof(path), "%s/people.csv", csvdir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("id,name\n1,Zo\xEB\n2,caf\xE9\n3,plain\n", fp);
+    fclose(fp);
+    sql(f->tgt, "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT)");
+    fp = fopen(f->map, "w");
+    assert_non_null(fp);
+    fprintf(fp, "source: csv:%s\ntarget: sqlite:%s\ntables:\n  people: {}\n", csvdir, f->tgt);
+    fclose(fp);
+    cut_mapping *m = NULL;
+    cut_error err;
+    cut_error_clear(&err);
+    assert_int_equal(cut_mapping_load(f->map, &m, &err), CUT_OK);
+    cut_run_opts o;
+    opts(f, &o);
+    /* As UTF-8 the two non-ASCII names are rejected, with the byte offset. */
+    cut_result *r = migrate_ok(m, &o);
+    assert_int_equal(tres(r, "people")->rejected, 2);
+    char *rej = rejects_of(f, "people");
+    assert_contains(rej, "invalid UTF-8 at byte 2");
+    free(rej);
+    cut_result_free(r);
+    cut_mapping_free(m);
+    /* Declared latin1, they load as UTF-8 and verify is Go. */
+    fp = fopen(f->map, "w");
+    fprintf(fp,
+            "source: csv:%s\ntarget: sqlite:%s\noptions: {source_encoding: latin1}\n"
+            "tables:\n  people: {}\n",
+            csvdir, f->tgt);
+    fclose(fp);
+    assert_int_equal(cut_mapping_load(f->map, &m, &err), CUT_OK);
+    o.truncate = 1;
+    r = migrate_ok(m, &o);
+    assert_int_equal(tres(r, "people")->rejected, 0);
+    assert_int_equal(tres(r, "people")->loaded, 3);
+    cut_result_free(r);
+    assert_string_equal(query(f->tgt, "SELECT group_concat(name, '|') FROM people"),
+                        "Zoë|café|plain");
+    r = verify_ok(m, &o);
+    assert_true(r->go);
+    cut_result_free(r);
+    cut_mapping_free(m);
+}
+
 static void test_verify_without_locate_gives_no_diffs(void **state)
 {
     fx *f = *state;
@@ -1368,6 +1420,7 @@ int main(void)
         T(test_zero_dates_reject_option_rejects_the_row),
         T(test_filtered_rows_are_counted_not_loaded),
         T(test_verify_names_changed_missing_and_extra_keys),
+        T(test_source_encoding_transcodes_legacy_text),
         T(test_verify_without_locate_gives_no_diffs),
         T(test_target_value_of_the_wrong_type_shows_as_changed),
         T(test_duplicate_rows_without_key_are_all_loaded_and_verify_is_go),
