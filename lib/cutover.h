@@ -459,6 +459,113 @@ int cut_snapshot_inspect(const char *path, int verify, cut_snap_info **info, cut
 int cut_snapshot_restore(const char *path, const char *target_url, const cut_snapshot_opts *o,
                          cut_snap_info **info, cut_error *err);
 
+/* -------------------------------------- the runbook, its journal, reports */
+
+/*
+ * The go-live runbook (DESIGN §1, §10; docs/runbook.md). cut_runbook() runs
+ * preflight check → snapshot of the target tables → migrate (with truncate:
+ * the snapshot is the way back) → verify → gate (Go when verify says Go) →
+ * on No-Go, restore the snapshot (a digest-proved restore). Every step is
+ * timed and written to a run journal, a SQLite file (schema: docs/runbook.md)
+ * that keeps the history of rehearsals and production runs for reports and
+ * forecasts.
+ */
+typedef struct cut_journal cut_journal;
+
+/*
+ * Opens (creating it if needed) the journal at path; a journal written by an
+ * older cutover is migrated forward, one written by a newer one is refused
+ * (CUT_EUNSUPPORTED), a SQLite file that is not a journal too (CUT_EINVAL).
+ * Close with cut_journal_close().
+ */
+int cut_journal_open(const char *path, cut_journal **out, cut_error *err);
+void cut_journal_close(cut_journal *j);
+const char *cut_journal_path(const cut_journal *j);
+/* "cutover.db" beside the mapping file (in the current directory when mapping_path is
+   NULL). Caller frees; NULL when out of memory. */
+char *cut_journal_default_path(const char *mapping_path);
+
+typedef enum { CUT_RUN_REHEARSAL = 0, CUT_RUN_PRODUCTION = 1 } cut_run_kind;
+
+typedef enum {
+    CUT_OUTCOME_GO = 0,
+    CUT_OUTCOME_NOGO = 1,        /* verification failed; rolled back unless no_rollback */
+    CUT_OUTCOME_ERROR = 2,       /* a step failed; rolled back if migrate had begun */
+    CUT_OUTCOME_INTERRUPTED = 3, /* cancelled: the target stays as it was when it stopped */
+} cut_run_outcome;
+
+/* A step starting (status "running") or ending ("ok", "failed", "interrupted", "skipped"). */
+typedef struct cut_step_event {
+    int64_t run;
+    const char *step;   /* "check", "snapshot", "migrate", "verify", "gate", "restore" */
+    const char *status;
+    double seconds;     /* duration when it ends, else 0 */
+    const char *detail; /* one line, or NULL */
+} cut_step_event;
+typedef void (*cut_step_fn)(void *ud, const cut_step_event *ev);
+
+typedef struct cut_runbook_opts {
+    cut_run_kind kind;
+    int no_rollback;      /* on No-Go or error, keep the failed state (journaled as such) */
+    int resume;           /* continue the interrupted run on this target (see cut_runbook) */
+    const char *snapshot; /* rollback snapshot path (NULL: cutover-run-<id>.cutsnap beside
+                             the journal) */
+    int jobs;             /* as cut_run_opts.jobs */
+    cut_progress_fn progress; /* per-table progress of snapshot, migrate, verify, restore */
+    void *progress_ud;
+    cut_step_fn step; /* step start / end; called from the calling thread */
+    void *step_ud;
+    volatile sig_atomic_t *cancel; /* set non-zero to stop: the open load is rolled back, the
+                                      run is journaled interrupted */
+} cut_runbook_opts;
+
+void cut_runbook_opts_init(cut_runbook_opts *o);
+
+/*
+ * Runs the runbook for m, journaling into j. Before anything it looks for a
+ * run on the same target (same redacted URL) that did not finish: one still
+ * marked running whose process is gone (or whose pid was reused) becomes
+ * interrupted. A live run, a run from another host marked running, or an
+ * interrupted run that had begun to write the target stops it with
+ * CUT_ESTATE (err names the run, the step, and the ways out), until that run
+ * is resumed (o->resume) or its snapshot restored (cut_journal_mark_restored).
+ * With o->resume, the interrupted run's snapshot stays the way back; the
+ * tables it committed are kept, the others migrated again (truncating only
+ * those), then every table is verified and gated.
+ * Returns 0 when the run reached a verdict (*outcome GO or NOGO), or the
+ * error that stopped it (*outcome ERROR or INTERRUPTED). *run is the run's id
+ * in the journal (0 when no run was started).
+ */
+int cut_runbook(cut_mapping *m, cut_journal *j, const cut_runbook_opts *o, int64_t *run,
+                cut_run_outcome *outcome, cut_error *err);
+
+/*
+ * Records in j that snapshot_path was restored (by `cutover restore --journal`):
+ * the run that took that snapshot (matched by absolute path) gets a restore
+ * step, and a block it held on its target is lifted. info (may be NULL) is
+ * what cut_snapshot_restore returned. *run = that run's id, or 0 when no run
+ * of j took this snapshot (nothing is written then).
+ */
+int cut_journal_mark_restored(cut_journal *j, const char *snapshot_path,
+                              const cut_snap_info *info, int64_t *run, cut_error *err);
+
+typedef enum { CUT_REPORT_TEXT = 0, CUT_REPORT_JSON = 1, CUT_REPORT_HTML = 2 } cut_report_format;
+
+/*
+ * The report of one run (run 0: the latest): aligned text, JSON (schema
+ * cutover-run version 1, docs/report-json.md), or a self-contained HTML page
+ * (inline CSS and SVG, no network). CUT_ENOTFOUND when there is no such run.
+ */
+int cut_report_run(cut_journal *j, int64_t run, cut_report_format fmt, FILE *out, cut_error *err);
+/*
+ * The run history as text: every run, the step durations of the rehearsals
+ * side by side, and a forecast of a production run per step (mean, worst, and
+ * rows/s scaled to the current row counts). With m, only m's runs (same
+ * mapping hash), and the current counts come from m's databases (driver
+ * estimates), else from the latest run (the text says which).
+ */
+int cut_report_runs(cut_journal *j, cut_mapping *m, FILE *out, cut_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,6 +12,8 @@
 static const cut_driver *const registry[] = {
     &cut_driver_sqlite,
     &cut_driver_csv,
+    &cut_driver_pg,
+    &cut_driver_mysql,
 };
 
 const cut_driver *cut_driver_find(const char *scheme)

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cutover.h"
 
 enum { EXIT_GO = 0, EXIT_NOGO = 1, EXIT_ERROR = 2 };
@@ -276,7 +277,7 @@ static int cmd_migrate(int argc, char **argv)
     cut_result *res = NULL;
     if (c.tables_arg)
         o.tables = c.tables = split_list(c.tables_arg);
-    progress_state ps = {isatty(2), 0, now_s()};
+    progress_state ps = {isatty(2), now_s(), now_s()};
     if (!quiet) {
         o.progress = on_progress;
         o.progress_ud = &ps;
@@ -372,7 +373,7 @@ static int cmd_verify(int argc, char **argv)
     cut_result *res = NULL;
     if (c.tables_arg)
         o.tables = c.tables = split_list(c.tables_arg);
-    progress_state ps = {isatty(2), 0, now_s()};
+    progress_state ps = {isatty(2), now_s(), now_s()};
     if (!quiet) {
         o.progress = on_progress;
         o.progress_ud = &ps;
@@ -422,6 +423,12 @@ static const char main_help[] =
     "  check MAPPING      preflight: parse, connect, resolve every column and expression\n"
     "  migrate MAPPING    stream source rows through the mapping into the target\n"
     "  verify MAPPING     compare counts and digests; exit 0 Go, 1 No-Go\n"
+    "  snapshot URL|MAPPING -o FILE   copy tables into a checksummed .cutsnap file\n"
+    "  restore FILE       put a snapshot back in one transaction, proven by digest\n"
+    "  inspect FILE       show a snapshot's tables, counts and digests (--verify)\n"
+    "  run MAPPING        the runbook: check, snapshot, migrate, verify, gate, rollback\n"
+    "  runs               the run journal: history, step timings, production forecast\n"
+    "  report [RUN]       one run's report as text, JSON or a self-contained HTML page\n"
     "\n"
     "Run 'cutover COMMAND --help' for a command's options. Manual: docs/cutover.md.\n"
     "\n"
@@ -468,6 +475,12 @@ int main(int argc, char **argv)
         return cmd_migrate(argc, argv);
     if (strcmp(cmd, "verify") == 0)
         return cmd_verify(argc, argv);
+    if (strcmp(cmd, "snapshot") == 0) return cmd_snapshot(argc, argv);
+    if (strcmp(cmd, "restore") == 0) return cmd_restore(argc, argv);
+    if (strcmp(cmd, "inspect") == 0) return cmd_inspect(argc, argv);
+    if (strcmp(cmd, "run") == 0) return cmd_run(argc, argv);
+    if (strcmp(cmd, "runs") == 0) return cmd_runs(argc, argv);
+    if (strcmp(cmd, "report") == 0) return cmd_report(argc, argv);
     if (strcmp(cmd, "help") == 0) {
         fputs(main_help, stdout);
         return EXIT_GO;

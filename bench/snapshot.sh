@@ -1,0 +1,105 @@
+#!/bin/sh
+# bench/snapshot.sh — snapshot and verified restore of the gym target in
+# PostgreSQL, against pg_dump -Fc, COPY TO | zstd -3 -T2, pg_restore and
+# pg_restore -j2, all in one run on one private server; peak RSS of snapshot and
+# restore. Not part of make check. Writes bench/results-snapshot.md.
+#
+#   bench/snapshot.sh BUILDDIR [SF]        (SF: scale factor, default 100)
+#
+# Needs hyperfine, zstd, /usr/bin/time, the PostgreSQL server and client tools.
+# The target is loaded with the CLI itself: fixture → migrate (mappings/gym-pg.yaml).
+set -eu
+build=$(cd "${1:?usage: bench/snapshot.sh BUILDDIR [SF]}" && pwd)
+sf=${2:-100}
+src=$(cd "$(dirname "$0")/.." && pwd)
+if [ -z "${CUT_SERVERS_DIR:-}" ]; then
+    exec "$src/tests/integration/with-servers.sh" --pg -- sh "$0" "$build" "$sf"
+fi
+CUTOVER=${CUTOVER:-$build/tools/cutover}
+CUTOVER_FIXTURE=${CUTOVER_FIXTURE:-$build/tools/cutover-fixture}
+work=$(mktemp -d "${TMPDIR:-/tmp}/cutover-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+runs=${RUNS:-3}
+
+U=$(echo "$PG_URL" | sed 's|/postgres$|/gym|')
+psql -X -q "$PG_URL" -c "CREATE DATABASE gym"
+psql -X -q -v ON_ERROR_STOP=1 "$U" -f "$src/fixtures/gym-target.pg.sql"
+echo "== fixture SF=$sf, migrate into PostgreSQL" >&2
+"$CUTOVER_FIXTURE" gym --scale "$sf" --sqlite gym-legacy.db >/dev/null
+export GYM_SOURCE="sqlite:$work/gym-legacy.db" GYM_PG_TARGET="$U"
+"$CUTOVER" migrate -q "$src/mappings/gym-pg.yaml" >migrate.out
+"$CUTOVER" verify -q "$src/mappings/gym-pg.yaml" >verify.out
+rows=$(psql -X -A -t "$U" -c "SELECT (SELECT count(*) FROM members) + (SELECT count(*) FROM bookings)")
+psql -X -q "$U" -c "VACUUM ANALYZE" -c "CHECKPOINT"
+
+echo "== snapshot: cutover snapshot, pg_dump -Fc, COPY TO | zstd -3 -T2" >&2
+hyperfine -N --style basic --runs "$runs" --warmup 1 --export-json snap.json \
+    -n "cutover snapshot" "$CUTOVER snapshot -q --force $U -o snap.cutsnap" \
+    -n "pg_dump -Fc" "pg_dump -Fc -f dump.fc $U" \
+    -n "COPY TO | zstd -3 -T2" \
+    "sh -c 'psql -X -q $U -c \"COPY members TO STDOUT\" -c \"COPY bookings TO STDOUT\" | zstd -q -3 -T2 -f -o copy.zst'" \
+    >&2
+size_snap=$(stat -c %s snap.cutsnap)
+size_dump=$(stat -c %s dump.fc)
+size_copy=$(stat -c %s copy.zst)
+"$CUTOVER" inspect --verify snap.cutsnap >inspect.out
+
+echo "== restore: cutover restore (into the tables, with its digest proof), pg_restore, pg_restore -j2 (into an emptied schema)" >&2
+empty="psql -X -q $U -c 'DROP SCHEMA public CASCADE' -c 'CREATE SCHEMA public'"
+hyperfine -N --style basic --runs "$runs" --warmup 1 --export-json restore1.json \
+    -n "cutover restore" "$CUTOVER restore -q snap.cutsnap --target $U" >&2
+hyperfine --style basic --runs "$runs" --export-json restore2.json \
+    --prepare "$empty" -n "pg_restore" "pg_restore -d $U dump.fc" \
+    --prepare "$empty" -n "pg_restore -j2" "pg_restore -j2 -d $U dump.fc" >&2
+
+echo "== peak RSS" >&2
+# pg_restore left the tables as pg_dump saw them: restore once more into them.
+/usr/bin/time -f "%M %e" -o rss.snap "$CUTOVER" snapshot -q --force "$U" -o snap2.cutsnap >/dev/null
+/usr/bin/time -f "%M %e" -o rss.restore "$CUTOVER" restore -q snap2.cutsnap --target "$U" >restore.out
+"$CUTOVER" verify -q "$src/mappings/gym-pg.yaml" >verify2.out
+
+mean() { # mean JSON NAME
+    python3 -c "import json,sys; d=json.load(open('$1'));print('%.2f' % [r['mean'] for r in d['results'] if r['command']=='$2'][0])"
+}
+t_snap=$(mean snap.json "cutover snapshot")
+t_dump=$(mean snap.json "pg_dump -Fc")
+t_copy=$(mean snap.json "COPY TO | zstd -3 -T2")
+t_rest=$(mean restore1.json "cutover restore")
+t_pgr=$(mean restore2.json "pg_restore")
+t_pgr2=$(mean restore2.json "pg_restore -j2")
+rss_snap=$(awk '{ printf "%.1f", $1 / 1024 }' rss.snap)
+rss_rest=$(awk '{ printf "%.1f", $1 / 1024 }' rss.restore)
+mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+go=$(tail -n 1 verify2.out | cut -d: -f1)
+
+out=$src/bench/results-snapshot.md
+{
+    echo "# Snapshot and restore, gym target in PostgreSQL (SF=$sf)"
+    echo
+    echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, $(free -g | awk '/Mem:/ { print $2 }') GiB;"
+    echo "cutover $("$CUTOVER" --version | cut -d' ' -f2), PostgreSQL $(psql -X -A -t "$U" -c 'SHOW server_version' | cut -d' ' -f1)"
+    echo "(private server from tests/integration/with-servers.sh: loopback, fsync off), zstd $(zstd -V | sed 's/.*v\([0-9.]*\).*/\1/')."
+    echo "$rows rows (members + bookings), loaded by \`cutover migrate mappings/gym-pg.yaml\`."
+    echo "\`bench/snapshot.sh\`; hyperfine, $runs runs (after one warm-up where the state allows), mean shown."
+    echo
+    echo "| what | tool | time (s) | size (MB) | vs cutover |"
+    echo "|---|---|---|---|---|"
+    echo "| snapshot | \`cutover snapshot\` (level 3, $(nproc) zstd workers) | $t_snap | $(mb "$size_snap") | 1.00 |"
+    echo "| | \`pg_dump -Fc\` | $t_dump | $(mb "$size_dump") | time $(ratio "$t_dump" "$t_snap")x, size $(ratio "$size_dump" "$size_snap")x |"
+    echo "| | \`COPY TO \\| zstd -3 -T2\` (no schema, no index, no checksum per frame) | $t_copy | $(mb "$size_copy") | time $(ratio "$t_copy" "$t_snap")x, size $(ratio "$size_copy" "$size_snap")x |"
+    echo "| restore | \`cutover restore\` (truncate + load into the existing tables with their PK, FK and index, read back, digest proof, one transaction) | $t_rest | | 1.00 |"
+    echo "| | \`pg_restore\` (into an emptied schema: create, load, then build PK/FK/index) | $t_pgr | | $(ratio "$t_pgr" "$t_rest")x |"
+    echo "| | \`pg_restore -j2\` | $t_pgr2 | | $(ratio "$t_pgr2" "$t_rest")x |"
+    echo
+    echo "Peak RSS (\`/usr/bin/time\`, maximum resident set): snapshot $rss_snap MB, restore $rss_rest MB."
+    echo "After the last restore, \`cutover verify mappings/gym-pg.yaml\`: $go."
+    echo
+    echo "\`cutover inspect --verify\` of the snapshot:"
+    echo
+    echo '```'
+    cat inspect.out
+    echo '```'
+} >"$out"
+cat "$out"

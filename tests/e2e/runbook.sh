@@ -1,0 +1,169 @@
+#!/bin/sh
+# The go-live runbook end to end (cutover run, runs, report) on the gym demo:
+#  1. three rehearsals, then `cutover runs` shows them side by side with a forecast;
+#  2. a fourth run, after new sign-ups reached the legacy system and the new schema
+#     gained a buggy trigger that mangles new members' e-mail addresses, ends No-Go,
+#     is rolled back, and the target's digests equal those it had before the run;
+#  3. `cutover run` killed with SIGKILL during migrate leaves a journal that says the
+#     migrate step was interrupted; the next run refuses to start until --resume,
+#     which keeps the committed tables, migrates the rest, and ends Go;
+#  4. the JSON report carries every field docs/report-json.md documents.
+. "$CUT_SRCDIR/tests/e2e/lib.sh"
+set -e
+make_gym 1
+# The journal and the snapshots go beside the mapping: keep them in the work directory.
+cp "$CUT_SRCDIR/mappings/gym-sqlite.yaml" gym.yaml
+
+# digests FILE.cutsnap — "table rows digest" per table, as the snapshot's index says
+digests() {
+    "$CUTOVER" inspect "$1" | awk '$1 == "members" || $1 == "bookings" { print $1, $2, $NF }'
+}
+
+# ---------------------------------------------------------- 1. rehearsals
+for i in 1 2 3; do
+    run 0 run$i.out "$CUTOVER" run -q gym.yaml
+    expect run$i.out "run $i  rehearsal  Go"
+    expect run$i.out "Go: every table's counts add up"
+done
+[ -f cutover.db ] || fail "no journal cutover.db beside the mapping"
+[ -f cutover-run-3.cutsnap ] || fail "no snapshot cutover-run-3.cutsnap beside the journal"
+expect run1.out "members        5000        26         0       4974       4974  equal"
+expect run2.out "snapshot     "
+expect run2.out "16974 rows"
+
+run 0 runs.out "$CUTOVER" runs --mapping gym.yaml
+expect runs.out "3 runs of gym.yaml"
+expect runs.out "step durations of the rehearsals"
+expect runs.out "      run 1       run 2       run 3"
+for s in check snapshot migrate verify gate total; do
+    grep -q "^$s " runs.out || fail "cutover runs: no row for $s"
+done
+expect runs.out "forecast for production, from 3 rehearsals"
+expect runs.out "rows now: source 17000"
+expect runs.out "driver estimates"
+grep -Eq '^migrate +[0-9.]+ s +[0-9.]+ s +[0-9.]+ s +[0-9]+ rows/s$' runs.out ||
+    fail "cutover runs: no rows/s forecast for migrate"
+expect runs.out "if No-Go: restore"
+# The same without a mapping: counts from the latest run, and it says so.
+run 0 runs2.out "$CUTOVER" runs --journal cutover.db
+expect runs2.out "no mapping given: the counts of run 3"
+
+# ------------------------------------------ 2. a bug that ends No-Go
+# New sign-ups since the last rehearsal; the new schema's trigger upper-cases their e-mail.
+sql gym-legacy.db "INSERT INTO clients SELECT id + 5000, first_name, last_name, 'new.' || email,
+    phone, birth_date, created, is_active, notes FROM clients
+    WHERE id <= 30 AND last_name IS NOT 'TEST' AND email IS NOT NULL;"
+sql gym.db "CREATE TRIGGER members_email AFTER INSERT ON members WHEN NEW.id > 5000
+    BEGIN UPDATE members SET email = upper(email) WHERE id = NEW.id; END;"
+# And a legacy price that does not convert: one reject, beyond max_rejects: 0.
+sql gym-legacy.db "UPDATE bookings SET price = '12,50' WHERE id = 5;"
+# What the target holds before the run, taken independently of the run.
+run 0 before.out "$CUTOVER" snapshot gym.yaml -o before.cutsnap
+digests before.cutsnap > before.dig
+run 1 run4.out "$CUTOVER" run -q gym.yaml
+expect run4.out "run 4  rehearsal  No-Go, rolled back"
+expect run4.out "gate      "
+expect run4.out "No-Go: members: digest differs"
+expect run4.out "changed  id=5002"
+expect run4.out "email: expected 'new."
+expect run4.out "target has 'NEW."
+expect run4.out "bookings: 1 rejected row exceeds max_rejects (0)"
+expect run4.out "  bookings: 1 row in gym.rejects/bookings.rejects.jsonl"
+expect run4.out "restore: digests read back against the snapshot taken before migrate"
+expect run4.out "Rolled back: the target was restored from the snapshot"
+# The target's digests now equal the pre-run ones, by an independent snapshot...
+run 0 after.out "$CUTOVER" snapshot gym.yaml -o after.cutsnap
+digests after.cutsnap > after.dig
+cmp -s before.dig after.dig || { fail "target differs from before the No-Go run"; diff before.dig after.dig >&2 || true; }
+[ "$(wc -l < after.dig)" -eq 2 ] || fail "expected two tables in after.dig"
+# ...and the run's own snapshot, verified frame by frame, says the same.
+run 0 inspect.out "$CUTOVER" inspect --verify cutover-run-4.cutsnap
+expect inspect.out "verified: 2 tables, 16974 rows"
+digests cutover-run-4.cutsnap > run4.dig
+cmp -s before.dig run4.dig || fail "the run's snapshot differs from the independent one"
+run 0 rep4.out "$CUTOVER" report 4
+expect rep4.out "run 4  rehearsal  No-Go, rolled back"
+
+# --------------------------------------------------- 4. the JSON report
+run 0 rep4.json "$CUTOVER" report 4 --format json
+expect rep4.json '"format": "cutover-run"'
+expect rep4.json '"version": 1'
+expect rep4.json '"verdict": "no-go"'
+expect rep4.json '"rolled_back": true'
+expect rep4.json '"matches_snapshot": true'
+expect rep4.json '"kind": "changed", "key": "id=5002"'
+expect rep4.json '"rejects": {"count": 1, "file": "gym.rejects/bookings.rejects.jsonl"}'
+# Every field the schema document lists is in the report.
+sed -n 's/^| `\([^`]*\)`.*/\1/p' "$CUT_SRCDIR/docs/report-json.md" | sed 's/.*\.//; s/\[\]//g' |
+    sort -u > fields.txt
+[ "$(wc -l < fields.txt)" -gt 40 ] || fail "docs/report-json.md lists too few fields"
+while read -r k; do
+    grep -q "\"$k\":" rep4.json || fail "JSON report lacks the documented field $k"
+done < fields.txt
+
+# ------------------------------------ 3. kill -9 during migrate, then --resume
+mkdir big
+cd big
+"$CUTOVER_FIXTURE" gym --scale 10 --sqlite gym-legacy.db >/dev/null 2>&1
+"$CUTOVER_FIXTURE" sql --sqlite gym.db "$CUT_SRCDIR/fixtures/gym-target.sqlite.sql" >/dev/null
+export GYM_SOURCE=sqlite:$work/big/gym-legacy.db GYM_TARGET=sqlite:$work/big/gym.db
+cp ../gym.yaml gym.yaml
+"$CUTOVER" run -q gym.yaml >killed.out 2>&1 &
+pid=$!
+# Wait for the journal to show migrate running, then (best) for the first table to commit.
+state=none
+i=0
+while [ $i -lt 1200 ]; do
+    "$CUTOVER" report --format json >state.json 2>/dev/null || true
+    if grep -q '"name": "migrate", "status": "running"' state.json; then
+        state=migrating
+        grep -q '"migrate": {"status": "done"' state.json && { state=committed; break; }
+    elif [ $state = migrating ]; then
+        break # migrate ended before a table was seen committed
+    fi
+    i=$((i + 1))
+    sleep 0.05
+done
+[ $state != none ] || fail "the journal never showed migrate running"
+[ $state = committed ] || fail "migrate ended before the kill (state $state): raise the scale"
+kill -9 $pid
+wait $pid 2>/dev/null || true
+
+# The journal says which step was interrupted.
+run 0 killed.json "$CUTOVER" report --format json
+expect killed.json '"verdict": "interrupted"'
+expect killed.json '"name": "migrate", "status": "interrupted"'
+expect killed.json 'ended without finishing'
+run 0 killed.txt "$CUTOVER" report
+expect killed.txt "run 1  rehearsal  Interrupted"
+expect killed.txt "Interrupted: stopped during migrate"
+run 0 killed.runs "$CUTOVER" runs
+expect killed.runs "interrupted in migrate: BLOCKS the target"
+
+# A new run refuses, naming the run, the step and the two ways out.
+run 2 refused.out "$CUTOVER" run -q gym.yaml
+expect refused.out "refusing to start: run 1"
+expect refused.out "interrupted during migrate"
+expect refused.out "cutover run gym.yaml --resume"
+expect refused.out "cutover restore $work/big/cutover-run-1.cutsnap --journal"
+expect_not refused.out "run 2"
+run 2 refused2.out "$CUTOVER" run -q --production gym.yaml
+expect refused2.out "refusing to start: run 1"
+
+# --resume keeps the committed table, migrates the rest, verifies all: Go.
+run 0 resumed.out "$CUTOVER" run -q --resume gym.yaml
+expect resumed.out "run 2  rehearsal  Go"
+expect resumed.out "resumes   run 1"
+expect resumed.out "kept 1 table committed by run 1"
+expect resumed.out "members: committed by run 1"
+expect resumed.out "snapshot     +"
+expect resumed.out "skipped"
+run 0 verify.out "$CUTOVER" verify -q gym.yaml
+expect verify.out "Go: 2 tables"
+run 0 after.runs "$CUTOVER" runs
+expect after.runs "interrupted in migrate, resumed"
+expect after.runs "go (resumed)"
+# The block is gone: the next run starts.
+run 0 again.out "$CUTOVER" run -q gym.yaml
+expect again.out "run 3  rehearsal  Go"
+finish

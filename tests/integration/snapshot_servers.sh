@@ -1,0 +1,120 @@
+#!/bin/sh
+# Snapshots and verified restores on PostgreSQL and MariaDB targets, through the
+# CLI, on the gym demo migrated into each: snapshot, inspect --verify, rows
+# changed, restore, verify Go; one table alone; identity/serial/AUTO_INCREMENT
+# counters past the restored keys; a damaged file refused with the data
+# untouched; a snapshot taken from SQLite restored into PostgreSQL (digests are
+# engine-independent). Runs itself under with-servers.sh (private servers).
+if [ -z "${CUT_SERVERS_DIR:-}" ]; then
+    exec "$CUT_SRCDIR/tests/integration/with-servers.sh" --pg --mysql -- sh "$0" "$@"
+fi
+. "$CUT_SRCDIR/tests/e2e/lib.sh"
+set -e
+make_gym 1
+map_pg=$CUT_SRCDIR/mappings/gym-pg.yaml
+map_my=$CUT_SRCDIR/mappings/gym-sqlite.yaml
+
+size_of() { wc -c <"$1" | tr -d ' '; }
+flip() { # flip FILE OFFSET
+    v=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+    printf "\\$(printf %o $(((v + 1) % 256)))" | dd of="$1" bs=1 seek="$2" count=1 conv=notrunc 2>/dev/null
+}
+
+# ------------------------------------------------------------ PostgreSQL
+pg() { psql -X -q -v ON_ERROR_STOP=1 "$PG_GYM" "$@"; }
+pgv() { psql -X -A -t -v ON_ERROR_STOP=1 "$PG_GYM" -c "$1"; }
+PG_GYM=$(echo "$PG_URL" | sed 's|/postgres$|/gym|')
+PG_GYM2=$(echo "$PG_URL" | sed 's|/postgres$|/gym2|')
+psql -X -q "$PG_URL" -c "CREATE DATABASE gym" -c "CREATE DATABASE gym2"
+pg -f "$CUT_SRCDIR/fixtures/gym-target.pg.sql"
+psql -X -q -v ON_ERROR_STOP=1 "$PG_GYM2" -f "$CUT_SRCDIR/fixtures/gym-target.pg.sql"
+export GYM_PG_TARGET="$PG_GYM"
+run 0 pm.out "$CUTOVER" migrate -q "$map_pg"
+run 0 pv.out "$CUTOVER" verify -q "$map_pg"
+
+run 0 ps.out "$CUTOVER" snapshot -q "$PG_GYM" -o pg.cutsnap
+expect ps.out "wrote pg.cutsnap: 2 tables, 16974 rows"
+run 0 pi.out "$CUTOVER" inspect --verify --schema pg.cutsnap
+expect pi.out "(PostgreSQL)"
+expect pi.out "verified: 2 tables, 16974 rows"
+expect pi.out 'CREATE TABLE "public"."bookings"'
+
+# Changed, deleted, added rows; the restore puts the snapshot back, Go again.
+pg -c "UPDATE members SET email = 'x' WHERE id = 42" -c "DELETE FROM bookings WHERE id < 100" \
+    -c "INSERT INTO members (full_name, created_at, active) VALUES ('new', now(), true)"
+run 1 pv2.out "$CUTOVER" verify -q "$map_pg"
+run 0 pr.out "$CUTOVER" restore -q pg.cutsnap
+expect pr.out "restored 2 tables into postgresql://"
+run 0 pv3.out "$CUTOVER" verify -q "$map_pg"
+# The identity and the serial sequence are past the restored keys.
+[ "$(pgv "SELECT last_value FROM members_id_seq")" -ge "$(pgv "SELECT max(id) FROM members")" ] ||
+    fail "members identity behind the keys"
+[ "$(pgv "SELECT last_value FROM bookings_id_seq")" -ge "$(pgv "SELECT max(id) FROM bookings")" ] ||
+    fail "bookings serial behind the keys"
+pg -c "INSERT INTO bookings (member_id, gym, class, starts_at, status, channel) VALUES (1, 'BRU1', 'Yoga', now(), 'booked', 'phone')" ||
+    fail "insert after restore: serial collides"
+run 1 pv4.out "$CUTOVER" verify -q "$map_pg"
+
+# One table alone.
+run 0 pr1.out "$CUTOVER" restore -q pg.cutsnap --tables bookings
+expect pr1.out "restored 1 table"
+run 0 pv5.out "$CUTOVER" verify -q "$map_pg"
+
+# Into another database, then verify that one.
+run 0 pr2.out "$CUTOVER" restore -q pg.cutsnap --target "$PG_GYM2"
+run 0 pv6.out "$CUTOVER" verify -q "$map_pg" --target "$PG_GYM2"
+
+# A damaged frame: exit 1, nothing written.
+pg -c "UPDATE members SET email = 'y' WHERE id = 43"
+cp pg.cutsnap bad.cutsnap
+flip bad.cutsnap $(($(size_of bad.cutsnap) / 2))
+run 1 pb.out "$CUTOVER" restore -q bad.cutsnap
+expect pb.out "checksum mismatch"
+[ "$(pgv "SELECT email FROM members WHERE id = 43")" = y ] || fail "a refused restore wrote to PostgreSQL"
+
+# A snapshot of the SQLite target restores into PostgreSQL: the same digests.
+run 0 sm.out "$CUTOVER" migrate -q "$map_my"
+run 0 ss.out "$CUTOVER" snapshot -q "$GYM_TARGET" -o sqlite.cutsnap
+run 0 px.out "$CUTOVER" restore -q sqlite.cutsnap --target "$PG_GYM"
+run 0 pv7.out "$CUTOVER" verify -q "$map_pg"
+[ "$(awk '$1 == "members" { print $3 }' px.out)" = "$(awk '$1 == "members" { print $NF }' ss.out)" ] ||
+    fail "SQLite and PostgreSQL digests differ"
+
+# ---------------------------------------------------------------- MariaDB
+my() { mariadb --no-defaults -uroot -h 127.0.0.1 -P "$MYSQL_PORT" -N -B "$@"; }
+my -e "CREATE DATABASE gym"
+my gym <<'EOF'
+CREATE TABLE members (
+  id int AUTO_INCREMENT PRIMARY KEY, full_name text NOT NULL, email varchar(254),
+  phone varchar(20), birth_date date, created_at datetime(6) NOT NULL,
+  active boolean NOT NULL, notes text) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE bookings (
+  id bigint AUTO_INCREMENT PRIMARY KEY, member_id int NOT NULL REFERENCES members (id),
+  gym char(4) NOT NULL, class varchar(40) NOT NULL, starts_at datetime(6) NOT NULL,
+  status varchar(12) NOT NULL, price decimal(8,2), channel varchar(8) NOT NULL,
+  FOREIGN KEY (member_id) REFERENCES members (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+EOF
+MY_GYM=$(echo "$MYSQL_URL" | sed 's|/test$|/gym|')
+run 0 mm.out "$CUTOVER" migrate -q "$map_my" --target "$MY_GYM"
+run 0 mv.out "$CUTOVER" verify -q "$map_my" --target "$MY_GYM"
+run 0 ms.out "$CUTOVER" snapshot -q "$MY_GYM" -o my.cutsnap
+run 0 mi.out "$CUTOVER" inspect --verify my.cutsnap
+expect mi.out "(MariaDB/MySQL)"
+my gym -e "UPDATE members SET email = 'x' WHERE id = 42; DELETE FROM bookings WHERE id < 100;
+           INSERT INTO members (full_name, created_at, active) VALUES ('new', now(), 1)"
+run 1 mv2.out "$CUTOVER" verify -q "$map_my" --target "$MY_GYM"
+run 0 mr.out "$CUTOVER" restore -q my.cutsnap
+expect mr.out "restored 2 tables into mysql://"
+run 0 mv3.out "$CUTOVER" verify -q "$map_my" --target "$MY_GYM"
+my gym -e "INSERT INTO members (full_name, created_at, active) VALUES ('after', now(), 1)" ||
+    fail "insert after restore: AUTO_INCREMENT collides"
+run 0 mr1.out "$CUTOVER" restore -q my.cutsnap --tables bookings
+expect mr1.out "restored 1 table"
+my gym -e "DELETE FROM members WHERE full_name = 'after'"
+run 0 mv4.out "$CUTOVER" verify -q "$map_my" --target "$MY_GYM"
+cp my.cutsnap bad.cutsnap
+flip bad.cutsnap $(($(size_of bad.cutsnap) - 70))
+my gym -e "UPDATE members SET email = 'y' WHERE id = 43"
+run 1 mb.out "$CUTOVER" restore -q bad.cutsnap
+[ "$(my gym -e "SELECT email FROM members WHERE id = 43")" = y ] || fail "a refused restore wrote to MariaDB"
+finish

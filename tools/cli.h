@@ -1,0 +1,29 @@
+/*
+ * cli.h — sub-commands of the cutover CLI that live outside tools/cutover.c.
+ * Each takes the arguments from the command name on (argv[0] is the command)
+ * with getopt's optind reset by the caller, and returns the exit status:
+ * 0 success, 1 verification failed (No-Go), 2 usage or runtime error.
+ */
+#ifndef CUT_CLI_H
+#define CUT_CLI_H
+
+#include "cutover.h"
+
+/* cutover snapshot URL|MAPPING -o FILE (tools/cmd_snapshot.c) */
+int cmd_snapshot(int argc, char **argv);
+/* cutover restore FILE [--target URL] (tools/cmd_snapshot.c) */
+int cmd_restore(int argc, char **argv);
+/* cutover inspect FILE [--verify] (tools/cmd_snapshot.c) */
+int cmd_inspect(int argc, char **argv);
+
+/* cutover run MAPPING [--rehearsal|--production] ... (tools/cmd_run.c) */
+int cmd_run(int argc, char **argv);
+/* cutover runs [--journal FILE] [--mapping MAPPING] (tools/cmd_run.c) */
+int cmd_runs(int argc, char **argv);
+/* cutover report [RUN] --format text|json|html [-o FILE] (tools/cmd_run.c) */
+int cmd_report(int argc, char **argv);
+/* Records in the journal at path that snapshot was restored (cutover restore --journal);
+   returns an exit status (tools/cmd_run.c). */
+int cli_journal_restored(const char *path, const char *snapshot, const cut_snap_info *info);
+
+#endif
