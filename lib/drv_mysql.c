@@ -48,7 +48,7 @@
 #define MY_SOURCE_SQL_MODE "NO_ENGINE_SUBSTITUTION"
 
 /* Rows per multi-row INSERT (MySQL allows at most 65535 placeholders per statement). */
-#define MY_INSERT_ROWS 500
+#define MY_INSERT_ROWS      500
 #define MY_MAX_PLACEHOLDERS 65535
 
 typedef struct my_load my_load;
@@ -57,11 +57,11 @@ typedef struct my_conn {
     struct cut_conn base;
     MYSQL *db;
     int mode;
-    int in_read;      /* a consistent-snapshot read transaction is open */
-    int in_tx;        /* the caller's write transaction is open (tx_begin) */
-    int local_infile; /* LOAD DATA LOCAL is worth trying on this connection */
+    int in_read;       /* a consistent-snapshot read transaction is open */
+    int in_tx;         /* the caller's write transaction is open (tx_begin) */
+    int local_infile;  /* LOAD DATA LOCAL is worth trying on this connection */
     const char *label; /* "MariaDB" or "MySQL", for messages */
-    my_load *feeding; /* the load whose batch the local-infile handler sends */
+    my_load *feeding;  /* the load whose batch the local-infile handler sends */
 } my_conn;
 
 /* How a scanned column's text must be adjusted before cut_canon sees it. */
@@ -84,29 +84,29 @@ struct my_load {
     struct cut_load base;
     my_conn *c;
     int own_tx;
-    char *table;     /* the table's name, for messages */
-    char *qtable;    /* `table`, quoted */
+    char *table;  /* the table's name, for messages */
+    char *qtable; /* `table`, quoted */
     int ncols;
     unsigned char *cls;
-    int *fixlen;     /* BINARY(n): n, else 0 */
-    char *load_sql;  /* the LOAD DATA LOCAL statement */
-    char *ins_head;  /* "INSERT INTO `t` (`a`, ...) VALUES " */
-    char *ins_tuple; /* "(?, CAST(? AS UNSIGNED), ...)" */
-    MYSQL_STMT *ins1;  /* one row */
-    MYSQL_STMT *insn;  /* insn_rows rows */
+    int *fixlen;      /* BINARY(n): n, else 0 */
+    char *load_sql;   /* the LOAD DATA LOCAL statement */
+    char *ins_head;   /* "INSERT INTO `t` (`a`, ...) VALUES " */
+    char *ins_tuple;  /* "(?, CAST(? AS UNSIGNED), ...)" */
+    MYSQL_STMT *ins1; /* one row */
+    MYSQL_STMT *insn; /* insn_rows rows */
     int insn_rows;
-    MYSQL_STMT *tail;  /* the last partial chunk of a batch */
+    MYSQL_STMT *tail; /* the last partial chunk of a batch */
     int tail_rows;
     MYSQL_BIND *binds; /* room for max(insn_rows, 1) rows */
     unsigned long *lens;
     my_bool *nulls;
-    char (*nums)[40];  /* rewritten float32 values, one per bind */
+    char (*nums)[40];    /* rewritten float32 values, one per bind */
     unsigned char *skip; /* per batch row: refused before sending */
     int skip_cap;
-    cut_buf data;      /* the batch as LOAD DATA text */
-    size_t data_off;   /* how much of it the handler has sent */
-    cut_buf msg;       /* reject reasons */
-    char *auto_col;    /* the AUTO_INCREMENT column, quoted, or NULL */
+    cut_buf data;    /* the batch as LOAD DATA text */
+    size_t data_off; /* how much of it the handler has sent */
+    cut_buf msg;     /* reject reasons */
+    char *auto_col;  /* the AUTO_INCREMENT column, quoted, or NULL */
 };
 
 static pthread_once_t my_once = PTHREAD_ONCE_INIT;
@@ -274,11 +274,10 @@ static int my_connect(const cut_url *url, int mode, cut_conn **out, cut_error *e
     const char *info = mysql_get_server_info(c->db);
     c->label = info && strstr(info, "MariaDB") ? "MariaDB" : "MySQL";
     /* Sessions: UTC, and a strict (target) or permissive read-only (source) mode. */
-    const char *setup =
-        mode == CUT_OPEN_WRITE
-            ? "SET time_zone = '+00:00', sql_mode = '" MY_TARGET_SQL_MODE "'"
-            : "SET time_zone = '+00:00', sql_mode = '" MY_SOURCE_SQL_MODE "', "
-              "net_write_timeout = 3600";
+    const char *setup = mode == CUT_OPEN_WRITE
+                            ? "SET time_zone = '+00:00', sql_mode = '" MY_TARGET_SQL_MODE "'"
+                            : "SET time_zone = '+00:00', sql_mode = '" MY_SOURCE_SQL_MODE "', "
+                              "net_write_timeout = 3600";
     int rc = my_exec_sql(c, setup, err, "session setup");
     if (rc == CUT_OK && mode != CUT_OPEN_WRITE)
         rc = my_exec_sql(c, "SET SESSION TRANSACTION READ ONLY", err, "session setup");
@@ -459,8 +458,9 @@ static int my_json_columns(my_conn *c, const char *table, char ***names, int *n)
     if (strcmp(c->label, "MariaDB") != 0)
         return CUT_OK;
     cut_buf sql = {0};
-    cut_buf_printf(&sql, "SELECT TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
-                         "WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ");
+    cut_buf_printf(&sql,
+                   "SELECT TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
+                   "WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ");
     quote_literal(c, &sql, table);
     cut_error e;
     cut_error_clear(&e);
@@ -724,8 +724,8 @@ static int my_begin_read(cut_conn *base, cut_error *err)
     if (c->in_read || c->in_tx)
         return CUT_OK;
     /* Every scan on this connection sees the same snapshot (InnoDB tables). */
-    int rc = my_exec_sql(c, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ", err,
-                         "begin");
+    int rc =
+        my_exec_sql(c, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ", err, "begin");
     if (rc == CUT_OK)
         rc = my_exec_sql(c, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", err, "begin");
     if (rc == CUT_OK)
@@ -1084,11 +1084,13 @@ static const char *my_refusal(my_load *l, int i, const cut_cell *v)
         return NULL;
     case LC_FLOAT:
     case LC_FLOAT32:
-        if ((v->len == 3 && memcmp(v->p, "NaN", 3) == 0) || (v->len >= 8 && v->p[v->len - 1] == 'y'))
+        if ((v->len == 3 && memcmp(v->p, "NaN", 3) == 0) ||
+            (v->len >= 8 && v->p[v->len - 1] == 'y'))
             return "MySQL FLOAT/DOUBLE columns cannot store NaN or Infinity";
         return NULL;
     case LC_NUMERIC:
-        if ((v->len == 3 && memcmp(v->p, "NaN", 3) == 0) || (v->len >= 8 && v->p[v->len - 1] == 'y'))
+        if ((v->len == 3 && memcmp(v->p, "NaN", 3) == 0) ||
+            (v->len >= 8 && v->p[v->len - 1] == 'y'))
             return "MySQL DECIMAL columns cannot store NaN or Infinity";
         return NULL;
     case LC_DATE:
@@ -1158,12 +1160,29 @@ static int append_load_row(my_load *l, const cut_cell *row)
             for (size_t k = 0; k < len; k++) {
                 char ch = p[k];
                 switch (ch) {
-                case '\\': *o++ = '\\'; *o++ = '\\'; break;
-                case '\t': *o++ = '\\'; *o++ = 't'; break;
-                case '\n': *o++ = '\\'; *o++ = 'n'; break;
-                case '\r': *o++ = '\\'; *o++ = 'r'; break;
-                case '\0': *o++ = '\\'; *o++ = '0'; break;
-                default: *o++ = ch; break;
+                case '\\':
+                    *o++ = '\\';
+                    *o++ = '\\';
+                    break;
+                case '\t':
+                    *o++ = '\\';
+                    *o++ = 't';
+                    break;
+                case '\n':
+                    *o++ = '\\';
+                    *o++ = 'n';
+                    break;
+                case '\r':
+                    *o++ = '\\';
+                    *o++ = 'r';
+                    break;
+                case '\0':
+                    *o++ = '\\';
+                    *o++ = '0';
+                    break;
+                default:
+                    *o++ = ch;
+                    break;
                 }
             }
         }
@@ -1396,8 +1415,9 @@ static int my_load_rows(cut_load *base, const cut_batch *b, cut_reject_fn rej, v
     if (c->local_infile) {
         rc = load_data_local(l, b, nsend, &clean, err);
         if (rc == CUT_EUNSUPPORTED) {
-            cut_log(CUT_LOG_INFO, "%s: LOAD DATA LOCAL INFILE refused by the server; loading "
-                                  "with INSERT",
+            cut_log(CUT_LOG_INFO,
+                    "%s: LOAD DATA LOCAL INFILE refused by the server; loading "
+                    "with INSERT",
                     c->label);
             c->local_infile = 0;
             rc = CUT_OK;

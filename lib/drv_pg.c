@@ -23,6 +23,14 @@
  * row. Any other failure (connection lost, server shutting down, deadlock) is
  * an error for the whole load. Identity and serial sequences are moved past
  * the loaded keys before the commit.
+ *
+ * Foreign keys: the server checks each one with a query per inserted row,
+ * most of the cost of loading a big child table. A whole table loaded in a
+ * transaction of its own drops its single-column foreign keys inside that
+ * transaction, checks each batch's values with one anti-join per key (the
+ * rows whose parent is missing are rejected in the trigger's words), and adds
+ * the constraints back, validated, before committing: no committed state ever
+ * lacks them. `cutover.defer_foreign_keys = off` keeps the triggers.
  */
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -45,6 +53,7 @@ typedef struct pg_conn {
     int in_read;    /* begin_read's transaction is open */
     int in_tx;      /* the caller's write transaction is open (tx_begin) */
     char *snapshot; /* pg_export_snapshot() of the read transaction */
+    unsigned stmts; /* prepared statements made so far, for unique names */
     char where[256]; /* redacted URL, for messages */
 } pg_conn;
 
@@ -61,11 +70,13 @@ typedef struct pg_scan {
 enum { SP_NONE = 0, SP_FRESH = 1, SP_USED = 2 }; /* the load's savepoint */
 enum { FK_UNDECIDED = 0, FK_KEPT = 1, FK_DEFERRED = 2 };
 
-/* A single-column foreign key the load may check itself (see "Loading" above). */
+/* A single-column foreign key the load may check itself (see the file comment). */
 typedef struct pg_fk {
     char *name;   /* constraint name */
     char *def;    /* pg_get_constraintdef(), to add it back */
     char *check;  /* batch values → ordinals of those the referenced table lacks */
+    char stmt[32]; /* check, prepared once per load (planning it per batch costs more
+                      than running it); "" when not prepared */
     char *column; /* referencing column */
     char *parent; /* referenced table and column, for messages */
     char *parent_col;
@@ -1028,6 +1039,11 @@ static void load_free(pg_load *l)
 {
     for (int i = 0; i < l->nfk; i++) {
         pg_fk *fk = &l->fks[i];
+        if (fk->stmt[0] && !conn_lost(l->c)) {
+            char sql[64];
+            snprintf(sql, sizeof(sql), "DEALLOCATE %s", fk->stmt);
+            PQclear(PQexec(l->c->pg, sql));
+        }
         free(fk->name);
         free(fk->def);
         free(fk->check);
@@ -1112,15 +1128,17 @@ static int find_deferrable_fks(pg_load *l, const cut_table *t, const cut_load_op
         fk->parent_col = cut_strdup(PQgetvalue(res, r, 4));
         cut_buf q = {0};
         /* The constraint's own equality operator, referenced value on the left, as the
-           trigger it replaces compares them. */
+           trigger it replaces compares them; the values sorted, so that the index and the
+           referenced table are read in order rather than at random. */
         cut_buf_printf(&q,
-                       "SELECT x.i FROM pg_catalog.unnest($1::pg_catalog.text[]) "
-                       "WITH ORDINALITY AS x(v, i) WHERE x.v IS NOT NULL AND NOT EXISTS "
+                       "SELECT s.i FROM (SELECT x.v::%s AS k, x.i FROM "
+                       "pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY AS x(v, i) "
+                       "WHERE x.v IS NOT NULL ORDER BY 1) s WHERE NOT EXISTS "
                        "(SELECT 1 FROM %s%s p WHERE p.",
-                       PQgetvalue(res, r, 7)[0] == 'r' ? "ONLY " : "", PQgetvalue(res, r, 5));
+                       PQgetvalue(res, r, 3), PQgetvalue(res, r, 7)[0] == 'r' ? "ONLY " : "",
+                       PQgetvalue(res, r, 5));
         quote_ident(&q, fk->parent_col);
-        cut_buf_printf(&q, " OPERATOR(%s) x.v::%s)", PQgetvalue(res, r, 8),
-                       PQgetvalue(res, r, 3));
+        cut_buf_printf(&q, " OPERATOR(%s) s.k)", PQgetvalue(res, r, 8));
         fk->check = cut_strdup(cut_buf_cstr(&q));
         cut_buf_free(&q);
         l->nfk++;
@@ -1396,10 +1414,12 @@ static int fk_check(pg_load *l, int a, int b, cut_error *err)
         if (cut_buf_appendc(&l->arr, '}'))
             return cut_error_set(err, CUT_ENOMEM, "out of memory");
         const char *p[1] = {l->arr.p};
-        PGresult *res = pg_query(l->c, fk->check, 1, p, err, "checking the foreign keys of",
-                                 l->table);
-        if (!res)
-            return err->code;
+        PGresult *res = PQexecPrepared(l->c->pg, fk->stmt, 1, p, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            int rc = pg_error(l->c, res, err, "checking the foreign keys of", l->table);
+            PQclear(res);
+            return rc;
+        }
         for (int i = 0; i < PQntuples(res); i++) {
             long ord = strtol(PQgetvalue(res, i, 0), NULL, 10);
             if (ord < 1 || ord > n)
@@ -1554,21 +1574,41 @@ static int load_range(pg_load *l, int a, int b, cut_error *err)
 static int defer_fks(pg_load *l, cut_error *err)
 {
     pg_conn *c = l->c;
-    cut_buf sql = {0};
-    cut_buf_printf(&sql, "SAVEPOINT cut_fk; ALTER TABLE %s ", l->qname);
+    int rc = pg_cmd(c, "SAVEPOINT cut_fk", err, "loading", l->table);
+    if (rc)
+        return rc;
+    /* The checks first: a key whose check cannot be prepared keeps its triggers. */
+    PGresult *res = NULL;
     for (int k = 0; k < l->nfk; k++) {
-        cut_buf_printf(&sql, "%sDROP CONSTRAINT ", k ? ", " : "");
-        quote_ident(&sql, l->fks[k].name);
+        pg_fk *fk = &l->fks[k];
+        snprintf(fk->stmt, sizeof(fk->stmt), "cut_fk_%u", ++c->stmts);
+        res = PQprepare(c->pg, fk->stmt, fk->check, 1, NULL);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            fk->stmt[0] = '\0';
+            break;
+        }
+        PQclear(res);
+        res = NULL;
     }
-    cut_buf_printf(&sql, "; RELEASE SAVEPOINT cut_fk");
-    if (!cut_buf_cstr(&sql))
-        return cut_error_set(err, CUT_ENOMEM, "out of memory");
-    PGresult *res = PQexec(c->pg, sql.p);
-    cut_buf_free(&sql);
-    int rc = CUT_OK;
-    if (PQresultStatus(res) == PGRES_COMMAND_OK) {
-        l->fk_state = FK_DEFERRED;
-    } else if (conn_lost(c)) {
+    if (!res) {
+        cut_buf sql = {0};
+        cut_buf_printf(&sql, "ALTER TABLE %s ", l->qname);
+        for (int k = 0; k < l->nfk; k++) {
+            cut_buf_printf(&sql, "%sDROP CONSTRAINT ", k ? ", " : "");
+            quote_ident(&sql, l->fks[k].name);
+        }
+        cut_buf_printf(&sql, "; RELEASE SAVEPOINT cut_fk");
+        if (!cut_buf_cstr(&sql))
+            return cut_error_set(err, CUT_ENOMEM, "out of memory");
+        res = PQexec(c->pg, sql.p);
+        cut_buf_free(&sql);
+        if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+            l->fk_state = FK_DEFERRED;
+            PQclear(res);
+            return CUT_OK;
+        }
+    }
+    if (conn_lost(c)) {
         rc = pg_error(c, res, err, "loading", l->table);
     } else {
         cut_log(CUT_LOG_DEBUG, "PostgreSQL: %s keeps its foreign key triggers: %s", l->table,

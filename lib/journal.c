@@ -648,8 +648,8 @@ static int put_reject(cut_journal *j, int64_t run, const char *table, int64_t co
                       const char *file, cut_error *err)
 {
     sqlite3_stmt *st;
-    int rc = prepare(j, "INSERT OR REPLACE INTO rejects (run, tbl, count, file) VALUES (?, ?, ?, ?)",
-                     &st, err);
+    int rc = prepare(
+        j, "INSERT OR REPLACE INTO rejects (run, tbl, count, file) VALUES (?, ?, ?, ?)", &st, err);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, run);
@@ -666,7 +666,8 @@ int cut_journal_put_result(cut_journal *j, int64_t run, const char *phase, const
     int rc = begin(j, err);
     for (int i = 0; rc == CUT_OK && i < res->ntables; i++) {
         const cut_table_result *t = &res->tables[i];
-        rc = delete_table_rows(j, "DELETE FROM table_results WHERE run = ? AND tbl = ? AND phase = ?",
+        rc = delete_table_rows(j,
+                               "DELETE FROM table_results WHERE run = ? AND tbl = ? AND phase = ?",
                                run, phase, t->table, err);
         if (rc == CUT_OK)
             rc = put_table(j, run, phase, i, t, is_verify, err);
@@ -1194,8 +1195,9 @@ static int mark_dead(cut_journal *j, const cut_jrun *r, cut_error *err)
         rc = step_done(j, st, err);
     }
     if (rc == CUT_OK &&
-        (rc = prepare(j, "UPDATE steps SET status = 'interrupted' WHERE run = ? AND status = 'running'",
-                      &st, err)) == CUT_OK) {
+        (rc = prepare(
+             j, "UPDATE steps SET status = 'interrupted' WHERE run = ? AND status = 'running'", &st,
+             err)) == CUT_OK) {
         sqlite3_bind_int64(st, 1, r->id);
         rc = step_done(j, st, err);
     }
@@ -1231,8 +1233,8 @@ static int runs_where(cut_journal *j, const char *cond, const char *target, cut_
     *out = NULL;
     *n = 0;
     char sql[512];
-    snprintf(sql, sizeof(sql), "SELECT " RUN_COLUMNS " FROM runs WHERE (?1 IS NULL OR target = ?1) AND %s",
-             cond);
+    snprintf(sql, sizeof(sql),
+             "SELECT " RUN_COLUMNS " FROM runs WHERE (?1 IS NULL OR target = ?1) AND %s", cond);
     sqlite3_stmt *st;
     int rc = prepare(j, sql, &st, err);
     if (rc)
@@ -1320,8 +1322,9 @@ int cut_journal_mark_restored(cut_journal *j, const char *snapshot_path,
     char *abs = realpath(snapshot_path, NULL);
     const char *path = abs ? abs : snapshot_path;
     sqlite3_stmt *st;
-    int rc = prepare(j, "SELECT " RUN_COLUMNS " FROM runs WHERE snapshot = ? ORDER BY id DESC LIMIT 1",
-                     &st, err);
+    int rc =
+        prepare(j, "SELECT " RUN_COLUMNS " FROM runs WHERE snapshot = ? ORDER BY id DESC LIMIT 1",
+                &st, err);
     cut_jrun *r = NULL;
     if (rc == CUT_OK) {
         bind_text(j, st, 1, path);

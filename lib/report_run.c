@@ -124,8 +124,11 @@ static const cut_jstep *stopped_step(const cut_jrun *r)
 
 static const char *rollback_state(const cut_jrun *r)
 {
+    const cut_jstep *rs = find_step(r, CUT_STEP_RESTORE);
     if (r->rolled_back)
         return "rolled back";
+    if (rs && strcmp(rs->status, "failed") == 0)
+        return "ROLLBACK FAILED";
     if (r->no_rollback && (strcmp(r->outcome, "no-go") == 0 || strcmp(r->outcome, "error") == 0))
         return "not rolled back (--no-rollback)";
     return NULL;
@@ -145,7 +148,8 @@ static char *verdict_text(const cut_jrun *r, const char *journal)
     if (strcmp(o, "go") == 0) {
         cut_buf_printf(&b, "every table's counts add up and its digests are equal");
     } else if (strcmp(o, "running") == 0) {
-        cut_buf_printf(&b, "in progress: %s", r->nsteps ? r->steps[r->nsteps - 1].name : "starting");
+        cut_buf_printf(&b, "in progress: %s",
+                       r->nsteps ? r->steps[r->nsteps - 1].name : "starting");
     } else if (strcmp(o, "interrupted") == 0) {
         cut_buf_printf(&b, "stopped during %s", stop ? stop->name : "the run");
         if (r->detail)
@@ -259,7 +263,8 @@ static void text_tables(const cut_jrun *r, FILE *out)
         if (v && strcmp(v->status, "mismatch") == 0 && v->expected && v->actual &&
             strcmp(v->expected, v->actual) == 0)
             fprintf(out, "%s: digests equal, but %" PRId64 " rejected row%s exceed%s max_rejects\n",
-                    names[i], v->rejected, v->rejected == 1 ? "" : "s", v->rejected == 1 ? "s" : "");
+                    names[i], v->rejected, v->rejected == 1 ? "" : "s",
+                    v->rejected == 1 ? "s" : "");
         if (v && v->zero_dates > 0)
             fprintf(out, "%s: %" PRId64 " zero date%s ('0000-00-00') became NULL\n", names[i],
                     v->zero_dates, v->zero_dates == 1 ? "" : "s");
@@ -335,7 +340,8 @@ static void text_report(const cut_jrun *r, const char *journal, FILE *out)
     for (int i = 0; i < r->nsteps; i++) {
         const cut_jstep *s = &r->steps[i];
         char off[24];
-        snprintf(off, sizeof(off), "+%.2f", s->started - r->started >= 0 ? s->started - r->started : 0);
+        snprintf(off, sizeof(off), "+%.2f",
+                 s->started - r->started >= 0 ? s->started - r->started : 0);
         fprintf(out, "%-9s %8s %9s  %-11s  %s\n", s->name, off,
                 fmt_dur(step_seconds(s), d1, sizeof(d1)), s->status, s->detail ? s->detail : "");
     }
@@ -355,8 +361,12 @@ static void text_report(const cut_jrun *r, const char *journal, FILE *out)
         if (strcmp(t->phase, "restore") != 0)
             continue;
         const cut_jtable *sn = find_table(r, "snapshot", t->table);
-        if (!header++)
-            fprintf(out, "\nrestore: digests read back against the snapshot taken before migrate\n");
+        if (!header++) {
+            const cut_jstep *rs = find_step(r, CUT_STEP_RESTORE);
+            fprintf(out, "\nrestore: %sdigests read back against the snapshot taken before "
+                         "migrate\n",
+                    rs && strcmp(rs->status, "ok") != 0 ? "FAILED, nothing of it committed; " : "");
+        }
         int same = sn && sn->expected && t->actual && strcmp(sn->expected, t->actual) == 0;
         fprintf(out, "  %-20s %10" PRId64 " rows  %.16s  %s\n", t->table,
                 t->target_rows < 0 ? 0 : t->target_rows, t->actual ? t->actual : "-",
@@ -771,6 +781,8 @@ static const char *axis_label(double v, char *buf, size_t size)
         snprintf(buf, size, "%.1fm", v / 60);
     else if (v >= 1 || v == 0)
         snprintf(buf, size, "%gs", round(v * 10) / 10);
+    else if (v >= 0.01)
+        snprintf(buf, size, "%gs", round(v * 100) / 100);
     else
         snprintf(buf, size, "%gs", round(v * 1000) / 1000);
     return buf;
@@ -1013,7 +1025,8 @@ static void html_tables(const cut_jrun *r, FILE *out)
             strcmp(v->expected, v->actual) == 0) {
             fprintf(out, "<p class=\"note ne\">");
             html_esc(out, names[i]);
-            fprintf(out, ": digests equal, but %" PRId64 " rejected row%s exceed%s max_rejects.</p>",
+            fprintf(out,
+                    ": digests equal, but %" PRId64 " rejected row%s exceed%s max_rejects.</p>",
                     v->rejected, v->rejected == 1 ? "" : "s", v->rejected == 1 ? "s" : "");
         }
         if (m && m->note) {

@@ -329,8 +329,8 @@ static int blocked(runbook *b, const cut_jblock *blk, const char *target, cut_er
             "from this host cutover cannot tell whether that process is still alive. Let it "
             "finish, or run cutover there; if it is gone, put the target back with "
             "'cutover restore %s --journal %s', which lifts the block",
-            blk->run, target, blk->host, blk->pid, when, blk->snapshot[0] ? blk->snapshot : "SNAPSHOT",
-            jp);
+            blk->run, target, blk->host, blk->pid, when,
+            blk->snapshot[0] ? blk->snapshot : "SNAPSHOT", jp);
     case CUT_BLOCK_INTERRUPTED:
         return cut_error_set(
             err, CUT_ESTATE,
@@ -388,7 +388,8 @@ int cut_runbook(cut_mapping *m, cut_journal *j, const cut_runbook_opts *o, int64
         rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = cut_journal_add_secret(j, m->source)) || (rc = cut_journal_add_secret(j, m->target))) {
+    if ((rc = cut_journal_add_secret(j, m->source)) ||
+        (rc = cut_journal_add_secret(j, m->target))) {
         rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
         goto out;
     }
@@ -470,11 +471,12 @@ int cut_runbook(cut_mapping *m, cut_journal *j, const cut_runbook_opts *o, int64
     }
     if (resumed) {
         free(detail);
-        detail = b.snapshot ? cut_asprintf("resumed run %" PRId64 ": its snapshot %s is the way back",
-                                           resumed, b.snapshot)
-                            : cut_asprintf("resumed run %" PRId64 ": its snapshot is gone; "
-                                           "no way back (--no-rollback)",
-                                           resumed);
+        detail = b.snapshot
+                     ? cut_asprintf("resumed run %" PRId64 ": its snapshot %s is the way back",
+                                    resumed, b.snapshot)
+                     : cut_asprintf("resumed run %" PRId64 ": its snapshot is gone; "
+                                    "no way back (--no-rollback)",
+                                    resumed);
         step_skip(&b, CUT_STEP_SNAPSHOT, detail);
     } else {
         if (o->snapshot) {

@@ -886,78 +886,105 @@ static int table_check(const snap *s, int ti, volatile sig_atomic_t *cancel, cut
     return rc;
 }
 
+/* Length of the cell encoded at p (NULL: 1 byte; value: 5 + its length). */
+static size_t cell_size(const unsigned char *p)
+{
+    return p[0] ? 5 + (size_t)get_le32(p + 1) : 1;
+}
+
 int cut_snap_decode_rows(const unsigned char *p, size_t len, int ncols, uint32_t nrows,
                          cut_digest *digest, cut_batch *b, cut_snap_batch_fn fn, void *ud,
                          cut_error *err)
 {
-    size_t pos = 0;
     if (ncols < 1 || (b && (b->ncols != ncols || !fn)))
         return cut_error_set(err, CUT_EINVAL, "bad arguments");
+    size_t *at = malloc(sizeof(size_t) * (size_t)ncols);
+    if (!at)
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    cut_buf row = {0};
+    int rc = CUT_OK;
+    /* 1. Structure: column after column, every cell within the content, nothing left over. */
+    size_t pos = 0;
+    for (int c = 0; c < ncols && rc == CUT_OK; c++) {
+        at[c] = pos;
+        for (uint32_t r = 0; r < nrows; r++) {
+            if (pos >= len) {
+                rc = cut_error_set(err, CUT_ECORRUPT,
+                                   "column %d is cut short at row %" PRIu32 " of %" PRIu32
+                                   " (byte %zu)",
+                                   c + 1, r + 1, nrows, pos);
+                break;
+            }
+            unsigned tag = p[pos];
+            if (tag > 1) {
+                rc = cut_error_set(err, CUT_ECORRUPT,
+                                   "column %d, row %" PRIu32 ": bad tag 0x%02x at byte %zu", c + 1,
+                                   r + 1, tag, pos);
+                break;
+            }
+            if (tag && len - pos < 5) {
+                rc = cut_error_set(err, CUT_ECORRUPT,
+                                   "column %d is cut short at row %" PRIu32 " of %" PRIu32
+                                   " (byte %zu)",
+                                   c + 1, r + 1, nrows, pos);
+                break;
+            }
+            if (tag && get_le32(p + pos + 1) > len - pos - 5) {
+                rc = cut_error_set(err, CUT_ECORRUPT,
+                                   "column %d, row %" PRIu32 ": a %" PRIu32
+                                   "-byte value runs past the end at byte %zu",
+                                   c + 1, r + 1, get_le32(p + pos + 1), pos);
+                break;
+            }
+            pos += cell_size(p + pos);
+        }
+    }
+    if (rc == CUT_OK && pos != len)
+        rc = cut_error_set(err, CUT_ECORRUPT, "%zu bytes left over after the last column",
+                           len - pos);
+    /* 2. Row after row: each row's encoding (its cells in column order) hashed, and
+          its cells handed on in batches. */
     if (b)
         cut_batch_reset(b);
-    for (uint32_t r = 0; r < nrows; r++) {
-        size_t start = pos;
+    for (uint32_t r = 0; rc == CUT_OK && r < nrows && (digest || b); r++) {
         cut_cell *cells = b ? cut_batch_row(b, b->nrows) : NULL;
+        cut_buf_reset(&row);
         for (int c = 0; c < ncols; c++) {
-            if (pos >= len)
-                return cut_error_set(err, CUT_ECORRUPT,
-                                     "row %" PRIu32 " of %" PRIu32 " is cut short at byte %zu",
-                                     r + 1, nrows, pos);
-            unsigned tag = p[pos++];
-            if (tag == 0) {
-                if (cells) {
-                    cells[c].p = NULL;
-                    cells[c].len = 0;
-                    cells[c].flags = CUT_CELL_NULL;
-                }
-                continue;
+            const unsigned char *q = p + at[c];
+            size_t n = cell_size(q);
+            if (digest && cut_buf_append(&row, q, n)) {
+                rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+                break;
             }
-            if (tag != 1)
-                return cut_error_set(err, CUT_ECORRUPT,
-                                     "row %" PRIu32 ", cell %d: bad tag 0x%02x at byte %zu", r + 1,
-                                     c + 1, tag, pos - 1);
-            if (len - pos < 4)
-                return cut_error_set(err, CUT_ECORRUPT,
-                                     "row %" PRIu32 " of %" PRIu32 " is cut short at byte %zu",
-                                     r + 1, nrows, pos);
-            uint32_t n = get_le32(p + pos);
-            pos += 4;
-            if (n > len - pos)
-                return cut_error_set(err, CUT_ECORRUPT,
-                                     "row %" PRIu32 ", cell %d: a %" PRIu32
-                                     "-byte value runs past the end at byte %zu",
-                                     r + 1, c + 1, n, pos);
             if (cells) {
-                cells[c].p = (const char *)p + pos;
-                cells[c].len = n;
-                cells[c].flags = 0;
+                cells[c].p = q[0] ? (const char *)q + 5 : NULL;
+                cells[c].len = q[0] ? (uint32_t)(n - 5) : 0;
+                cells[c].flags = q[0] ? 0 : CUT_CELL_NULL;
             }
-            pos += n;
+            at[c] += n;
         }
+        if (rc)
+            break;
         if (digest) {
-            XXH128_hash_t h = XXH3_128bits(p + start, pos - start);
+            XXH128_hash_t h = XXH3_128bits(row.p, row.len);
             cut_hash128 x = {h.low64, h.high64};
             cut_digest_add(digest, x);
         }
         if (b) {
             b->pos[b->nrows] = r + 1;
             if (++b->nrows == b->cap) {
-                int rc = fn(ud, b, err);
-                if (rc)
-                    return rc;
+                rc = fn(ud, b, err);
                 cut_batch_reset(b);
             }
         }
     }
-    if (pos != len)
-        return cut_error_set(err, CUT_ECORRUPT, "%zu bytes left over after the last row",
-                             len - pos);
-    if (b && b->nrows) {
-        int rc = fn(ud, b, err);
+    if (rc == CUT_OK && b && b->nrows) {
+        rc = fn(ud, b, err);
         cut_batch_reset(b);
-        return rc;
     }
-    return CUT_OK;
+    cut_buf_free(&row);
+    free(at);
+    return rc;
 }
 
 /* One frame on its way from the reader thread. */
@@ -1495,7 +1522,9 @@ typedef struct snap_ctx {
     const char *name;
     cut_digest digest; /* of the table */
     uint64_t raw;
-    cut_buf enc;
+    int ncols;
+    cut_buf *col;      /* the current frame's cells, one buffer per column */
+    size_t frame_raw;  /* bytes in col[] */
     const cut_snapshot_opts *o;
     int64_t estimate;
 } snap_ctx;
@@ -1504,6 +1533,14 @@ typedef struct snap_ctx {
 static int snap_submit(snap_ctx *x, cut_error *err)
 {
     if (x->cur && x->cur->rows) {
+        /* The frame's content: its columns one after the other. */
+        if (cut_buf_reserve(&x->cur->raw, x->frame_raw))
+            return cut_error_set(err, CUT_ENOMEM, "out of memory");
+        for (int c = 0; c < x->ncols; c++) {
+            cut_buf_append(&x->cur->raw, x->col[c].p, x->col[c].len);
+            cut_buf_reset(&x->col[c]);
+        }
+        x->frame_raw = 0;
         pq_push(&x->w->full, x->cur);
         x->cur = NULL;
     }
@@ -1525,27 +1562,43 @@ static int snap_submit(snap_ctx *x, cut_error *err)
     return rc;
 }
 
+/* Appends one cell in the row encoding (digest.h) to out. */
+static int put_cell(cut_buf *out, const cut_cell *v)
+{
+    if (cut_cell_is_null(v))
+        return cut_buf_appendc(out, 0);
+    unsigned char h[5] = {1};
+    put_le32(h + 1, v->len);
+    if (cut_buf_append(out, h, 5))
+        return CUT_ENOMEM;
+    return v->len ? cut_buf_append(out, v->p, v->len) : CUT_OK;
+}
+
 static int snap_batch(void *ud, cut_batch *b, cut_error *err)
 {
     snap_ctx *x = ud;
     for (int r = 0; r < b->nrows; r++) {
-        if (cut_row_encode(cut_batch_row(b, r), b->ncols, &x->enc))
-            return cut_error_set(err, CUT_ENOMEM, "out of memory");
-        if (x->enc.len > CUT_SNAP_MAX_FRAME_RAW)
+        const cut_cell *cells = cut_batch_row(b, r);
+        uint64_t size = 0;
+        for (int c = 0; c < b->ncols; c++)
+            size += cut_cell_is_null(&cells[c]) ? 1 : 5 + (uint64_t)cells[c].len;
+        if (size > CUT_SNAP_MAX_FRAME_RAW)
             return cut_error_set(err, CUT_EUNSUPPORTED,
-                                 "table %s: a row of %zu bytes is larger than a snapshot can hold "
-                                 "(1 GiB)",
-                                 x->name, x->enc.len);
+                                 "table %s: a row of %" PRIu64 " bytes is larger than a snapshot "
+                                 "can hold (1 GiB)",
+                                 x->name, size);
         int rc;
-        if (x->cur->rows && x->cur->raw.len + x->enc.len > CUT_SNAP_FRAME_LIMIT &&
+        if (x->cur->rows && x->frame_raw + size > CUT_SNAP_FRAME_LIMIT &&
             (rc = snap_submit(x, err)))
             return rc;
-        if (cut_buf_append(&x->cur->raw, x->enc.p, x->enc.len))
-            return cut_error_set(err, CUT_ENOMEM, "out of memory");
+        for (int c = 0; c < b->ncols; c++)
+            if (put_cell(&x->col[c], &cells[c]))
+                return cut_error_set(err, CUT_ENOMEM, "out of memory");
+        x->frame_raw += size;
         x->cur->rows++;
         cut_digest_add(&x->cur->digest, b->hash[r]);
         cut_digest_add(&x->digest, b->hash[r]);
-        x->raw += x->enc.len;
+        x->raw += size;
     }
     progress(x->o, x->name, "snapshot", (int64_t)x->digest.rows, x->estimate, 0);
     return CUT_OK;
@@ -1706,6 +1759,14 @@ static int snapshot_core(const char *url, const char *const *names, int n, const
         }
         x.table = i;
         x.name = tabs[i]->name;
+        x.ncols = tabs[i]->ncols;
+        x.col = calloc((size_t)x.ncols, sizeof(cut_buf));
+        x.frame_raw = 0;
+        if (!x.col) {
+            tview_free(&v);
+            rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+            goto done;
+        }
         cut_digest_init(&x.digest);
         x.raw = 0;
         x.estimate = 0;
@@ -1718,11 +1779,13 @@ static int snapshot_core(const char *url, const char *const *names, int n, const
         if (rc == CUT_OK)
             rc = cut_stream_target(&v.p, &v.tp, c, CUT_DEFAULT_BATCH_ROWS, o ? o->cancel : NULL,
                                    snap_batch, &x, err);
-        if (rc == CUT_OK && x.cur->rows) {
-            pq_push(&w.full, x.cur);
-            x.cur = NULL;
-        }
+        if (rc == CUT_OK)
+            rc = snap_submit(&x, err); /* the table's last frame */
         tview_free(&v);
+        for (int k = 0; k < x.ncols; k++)
+            cut_buf_free(&x.col[k]);
+        free(x.col);
+        x.col = NULL;
         if (rc)
             goto done;
         st[i].rows = x.digest.rows;
@@ -1821,7 +1884,9 @@ done:
     free(source);
     cut_buf_free(&hdr);
     cut_buf_free(&idx);
-    cut_buf_free(&x.enc);
+    for (int k = 0; x.col && k < x.ncols; k++)
+        cut_buf_free(&x.col[k]);
+    free(x.col);
     cut_disconnect(c);
     return rc;
 }
@@ -2264,8 +2329,13 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
         lc.tgt = rt[i].tgt;
         lc.st = st;
         lc.o = o;
+        /* One batch per frame: fewer, larger loads (a frame is at most 4 MiB of cells). */
+        uint32_t cap = CUT_DEFAULT_BATCH_ROWS;
+        for (uint32_t f = 0; f < st->nframes; f++)
+            if (st->frames[f].rows > cap)
+                cap = st->frames[f].rows;
         cut_batch_free(b);
-        b = cut_batch_new(st->t->ncols, CUT_DEFAULT_BATCH_ROWS);
+        b = cut_batch_new(st->t->ncols, (int)(cap < (1u << 20) ? cap : (1u << 20)));
         if (!b) {
             rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
             goto done;

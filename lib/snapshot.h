@@ -27,12 +27,14 @@
 #define CUT_SNAP_INDEX_FRAME_SIZE 44 /* bytes of one frame entry in the index */
 
 /*
- * Decodes the content of one data frame: exactly nrows rows of ncols cells in
- * the row encoding, nothing left over. Adds each row's hash (XXH3-128 of its
- * bytes) to *digest. When fn is not NULL, also hands the rows to fn in
- * batches of b (b->ncols == ncols); the cells point into p, which must stay
- * valid while fn runs. Returns 0, CUT_ECORRUPT with the offset of the problem
- * in err, or fn's error.
+ * Decodes the content of one data frame: ncols columns of exactly nrows cells
+ * each, in the row encoding, column after column, nothing left over (the whole
+ * structure is checked before the first row is handed on). When digest is not
+ * NULL, adds each row's hash (XXH3-128 of its cells side by side) to it. When
+ * b is not NULL, hands the rows to fn in batches of b (b->ncols == ncols); the
+ * cells point into p, which must stay valid while fn runs. Returns 0,
+ * CUT_ECORRUPT with the column, row and byte of the problem in err, or fn's
+ * error.
  */
 typedef int (*cut_snap_batch_fn)(void *ud, cut_batch *b, cut_error *err);
 int cut_snap_decode_rows(const unsigned char *p, size_t len, int ncols, uint32_t nrows,

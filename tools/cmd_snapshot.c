@@ -324,8 +324,9 @@ int cmd_snapshot(int argc, char **argv)
         uint64_t raw, stored;
         totals(info, &rows, &raw, &stored);
         char a[32], b[32];
-        printf("wrote %s: %d table%s, %" PRId64 " rows, %s of rows in %s (%.0f%%), %.2f s\n",
-               output, info->ntables, info->ntables == 1 ? "" : "s", rows, human(raw, a, sizeof(a)),
+        printf("wrote %s: %d table%s, %" PRId64 " row%s, %s of rows in %s (%.0f%%), %.2f s\n",
+               output, info->ntables, info->ntables == 1 ? "" : "s", rows, rows == 1 ? "" : "s",
+               human(raw, a, sizeof(a)),
                human(info->file_bytes, b, sizeof(b)),
                raw ? 100.0 * (double)info->file_bytes / (double)raw : 100.0, info->seconds);
     }
@@ -405,13 +406,14 @@ int cmd_inspect(int argc, char **argv)
         fflush(stdout);
         status = report_error(&err);
     } else if (verify) {
-        printf("\nverified: %d table%s, %" PRId64 " rows: every frame's checksum and every "
+        printf("\nverified: %d table%s, %" PRId64 " row%s: every frame's checksum and every "
                "digest check out (%.2f s)\n",
-               info->ntables, info->ntables == 1 ? "" : "s", rows, info->seconds);
+               info->ntables, info->ntables == 1 ? "" : "s", rows, rows == 1 ? "" : "s",
+               info->seconds);
     } else {
-        printf("\n%d table%s, %" PRId64 " rows (footer, index and header check out; --verify "
+        printf("\n%d table%s, %" PRId64 " row%s (footer, index and header check out; --verify "
                "reads the data frames)\n",
-               info->ntables, info->ntables == 1 ? "" : "s", rows);
+               info->ntables, info->ntables == 1 ? "" : "s", rows, rows == 1 ? "" : "s");
     }
     cut_snap_info_free(info);
     return status;
@@ -504,9 +506,10 @@ int cmd_restore(int argc, char **argv)
         else if (rc == CUT_ECORRUPT)
             fprintf(stderr, "cutover: the snapshot failed its checks; nothing was written\n");
     } else {
-        printf("restored %d table%s into %s: %" PRId64 " rows, every digest equal to the "
+        printf("restored %d table%s into %s: %" PRId64 " row%s, every digest equal to the "
                "snapshot's (%.2f s)\n",
-               info->ntables, info->ntables == 1 ? "" : "s", info->target, rows, info->seconds);
+               info->ntables, info->ntables == 1 ? "" : "s", info->target, rows,
+               rows == 1 ? "" : "s", info->seconds);
         if (journal)
             status = cli_journal_restored(journal, argv[optind], info);
     }

@@ -19,6 +19,24 @@ digests() {
     "$CUTOVER" inspect "$1" | awk '$1 == "members" || $1 == "bookings" { print $1, $2, $NF }'
 }
 
+# ------------------------------------------------- the command line
+for c in run runs report; do
+    run 0 help.out "$CUTOVER" $c --help
+    expect help.out "Usage: cutover $c"
+done
+run 0 help.out "$CUTOVER" --help
+expect help.out "run MAPPING"
+run 2 u.out "$CUTOVER" run
+expect u.out "expects exactly one MAPPING"
+run 2 u.out "$CUTOVER" run --rehearsal --production gym.yaml
+expect u.out "exclude each other"
+run 2 u.out "$CUTOVER" report --format xml
+expect u.out "--format expects text, json or html"
+run 2 u.out "$CUTOVER" report
+expect u.out "no journal at cutover.db"
+run 2 u.out "$CUTOVER" restore x.cutsnap --journal cutover.db --tables members
+expect u.out "--journal records a whole restore"
+
 # ---------------------------------------------------------- 1. rehearsals
 for i in 1 2 3; do
     run 0 run$i.out "$CUTOVER" run -q gym.yaml
@@ -163,7 +181,35 @@ expect verify.out "Go: 2 tables"
 run 0 after.runs "$CUTOVER" runs
 expect after.runs "interrupted in migrate, resumed"
 expect after.runs "go (resumed)"
+
+# --------------- SIGTERM during migrate, then cutover restore --journal
+# The open load is rolled back, the step journaled interrupted; restoring the run's
+# snapshot with --journal records it and lifts the block.
+"$CUTOVER" run -q gym.yaml >term.out 2>&1 &
+pid=$!
+i=0
+until "$CUTOVER" report --format json 2>/dev/null | grep -q '"name": "migrate", "status": "running"'; do
+    i=$((i + 1))
+    [ $i -lt 1200 ] || { fail "run 3 never showed migrate running"; break; }
+    sleep 0.05
+done
+kill -TERM $pid
+st=0
+wait $pid || st=$?
+[ $st -eq 2 ] || { fail "SIGTERM: exit $st, wanted 2"; cat term.out >&2; }
+expect term.out "run 3  rehearsal  Interrupted"
+expect term.out "run 3 interrupted"
+run 0 term.json "$CUTOVER" report 3 --format json
+expect term.json '"verdict": "interrupted"'
+expect term.json '"name": "migrate", "status": "interrupted"'
+run 2 refused3.out "$CUTOVER" run -q gym.yaml
+expect refused3.out "run 3 (started"
+run 0 restore.out "$CUTOVER" restore cutover-run-3.cutsnap --journal cutover.db -q
+expect restore.out "run 3 restored from its snapshot"
+run 0 term.txt "$CUTOVER" report 3
+expect term.txt "restored by cutover restore"
+expect term.txt "since then: restored from $work/big/cutover-run-3.cutsnap"
 # The block is gone: the next run starts.
 run 0 again.out "$CUTOVER" run -q gym.yaml
-expect again.out "run 3  rehearsal  Go"
+expect again.out "run 4  rehearsal  Go"
 finish

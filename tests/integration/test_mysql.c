@@ -123,7 +123,6 @@ static void sql(fx *f, const char *text)
         fail_msg("sql: %s: %s", text, err.msg);
 }
 
-
 static cut_conn *conn(const char *url, int mode)
 {
     cut_error err;
@@ -369,9 +368,9 @@ static void test_unreachable_server_is_a_connect_error(void **state)
     cut_error err;
     cut_error_clear(&err);
     cut_conn *c = NULL;
-    assert_int_equal(cut_connect("mysql://root:pw@127.0.0.1:1/x?connect_timeout=2", CUT_OPEN_READ,
-                                 &c, &err),
-                     CUT_ECONNECT);
+    assert_int_equal(
+        cut_connect("mysql://root:pw@127.0.0.1:1/x?connect_timeout=2", CUT_OPEN_READ, &c, &err),
+        CUT_ECONNECT);
     assert_non_null(strstr(err.msg, "mysql://root:***@127.0.0.1:1/x"));
 }
 
@@ -394,47 +393,105 @@ static void test_information_schema_types_map_to_logical_types(void **state)
     cut_table *t = describe(f->admin, "ty");
     assert_int_equal(t->ncols, 36);
     const cut_column *c;
-    c = col(t, "i8"); assert_int_equal(c->type.kind, CUT_T_INT); assert_int_equal(c->type.width, 8);
+    c = col(t, "i8");
+    assert_int_equal(c->type.kind, CUT_T_INT);
+    assert_int_equal(c->type.width, 8);
     assert_false(c->type.flags & CUT_TF_UNSIGNED);
-    c = col(t, "b1"); assert_int_equal(c->type.kind, CUT_T_INT); assert_int_equal(c->type.width, 8);
-    c = col(t, "u8"); assert_int_equal(c->type.width, 8); assert_true(c->type.flags & CUT_TF_UNSIGNED);
-    c = col(t, "i16"); assert_int_equal(c->type.width, 16);
-    c = col(t, "i24"); assert_int_equal(c->type.width, 24);
-    c = col(t, "u24"); assert_int_equal(c->type.width, 24); assert_true(c->type.flags & CUT_TF_UNSIGNED);
-    c = col(t, "i32"); assert_int_equal(c->type.width, 32);
-    c = col(t, "u32"); assert_int_equal(c->type.width, 32); assert_true(c->type.flags & CUT_TF_UNSIGNED);
-    c = col(t, "i64"); assert_int_equal(c->type.width, 64);
-    c = col(t, "u64"); assert_int_equal(c->type.width, 64); assert_true(c->type.flags & CUT_TF_UNSIGNED);
-    c = col(t, "bit1"); assert_int_equal(c->type.kind, CUT_T_BOOL);
-    c = col(t, "bit10"); assert_int_equal(c->type.kind, CUT_T_INT); assert_int_equal(c->type.width, 16);
+    c = col(t, "b1");
+    assert_int_equal(c->type.kind, CUT_T_INT);
+    assert_int_equal(c->type.width, 8);
+    c = col(t, "u8");
+    assert_int_equal(c->type.width, 8);
     assert_true(c->type.flags & CUT_TF_UNSIGNED);
-    c = col(t, "bit64"); assert_int_equal(c->type.width, 64);
-    c = col(t, "yr"); assert_int_equal(c->type.kind, CUT_T_INT);
-    c = col(t, "dec82"); assert_int_equal(c->type.kind, CUT_T_NUMERIC);
-    assert_int_equal(c->type.precision, 8); assert_int_equal(c->type.scale, 2);
-    c = col(t, "f32"); assert_int_equal(c->type.kind, CUT_T_FLOAT); assert_int_equal(c->type.width, 32);
-    c = col(t, "f64"); assert_int_equal(c->type.kind, CUT_T_FLOAT); assert_int_equal(c->type.width, 64);
-    c = col(t, "d"); assert_int_equal(c->type.kind, CUT_T_DATE);
-    c = col(t, "dt"); assert_int_equal(c->type.kind, CUT_T_TIMESTAMP); assert_int_equal(c->type.precision, 0);
-    c = col(t, "dt3"); assert_int_equal(c->type.kind, CUT_T_TIMESTAMP); assert_int_equal(c->type.precision, 3);
-    c = col(t, "ts"); assert_int_equal(c->type.kind, CUT_T_TIMESTAMPTZ); assert_int_equal(c->type.precision, 6);
-    c = col(t, "tm"); assert_int_equal(c->type.kind, CUT_T_TIME); assert_int_equal(c->type.precision, 2);
-    c = col(t, "c4"); assert_int_equal(c->type.kind, CUT_T_TEXT); assert_int_equal(c->type.length, 4);
+    c = col(t, "i16");
+    assert_int_equal(c->type.width, 16);
+    c = col(t, "i24");
+    assert_int_equal(c->type.width, 24);
+    c = col(t, "u24");
+    assert_int_equal(c->type.width, 24);
+    assert_true(c->type.flags & CUT_TF_UNSIGNED);
+    c = col(t, "i32");
+    assert_int_equal(c->type.width, 32);
+    c = col(t, "u32");
+    assert_int_equal(c->type.width, 32);
+    assert_true(c->type.flags & CUT_TF_UNSIGNED);
+    c = col(t, "i64");
+    assert_int_equal(c->type.width, 64);
+    c = col(t, "u64");
+    assert_int_equal(c->type.width, 64);
+    assert_true(c->type.flags & CUT_TF_UNSIGNED);
+    c = col(t, "bit1");
+    assert_int_equal(c->type.kind, CUT_T_BOOL);
+    c = col(t, "bit10");
+    assert_int_equal(c->type.kind, CUT_T_INT);
+    assert_int_equal(c->type.width, 16);
+    assert_true(c->type.flags & CUT_TF_UNSIGNED);
+    c = col(t, "bit64");
+    assert_int_equal(c->type.width, 64);
+    c = col(t, "yr");
+    assert_int_equal(c->type.kind, CUT_T_INT);
+    c = col(t, "dec82");
+    assert_int_equal(c->type.kind, CUT_T_NUMERIC);
+    assert_int_equal(c->type.precision, 8);
+    assert_int_equal(c->type.scale, 2);
+    c = col(t, "f32");
+    assert_int_equal(c->type.kind, CUT_T_FLOAT);
+    assert_int_equal(c->type.width, 32);
+    c = col(t, "f64");
+    assert_int_equal(c->type.kind, CUT_T_FLOAT);
+    assert_int_equal(c->type.width, 64);
+    c = col(t, "d");
+    assert_int_equal(c->type.kind, CUT_T_DATE);
+    c = col(t, "dt");
+    assert_int_equal(c->type.kind, CUT_T_TIMESTAMP);
+    assert_int_equal(c->type.precision, 0);
+    c = col(t, "dt3");
+    assert_int_equal(c->type.kind, CUT_T_TIMESTAMP);
+    assert_int_equal(c->type.precision, 3);
+    c = col(t, "ts");
+    assert_int_equal(c->type.kind, CUT_T_TIMESTAMPTZ);
+    assert_int_equal(c->type.precision, 6);
+    c = col(t, "tm");
+    assert_int_equal(c->type.kind, CUT_T_TIME);
+    assert_int_equal(c->type.precision, 2);
+    c = col(t, "c4");
+    assert_int_equal(c->type.kind, CUT_T_TEXT);
+    assert_int_equal(c->type.length, 4);
     assert_true(c->type.flags & CUT_TF_FIXED);
-    c = col(t, "vc"); assert_int_equal(c->type.length, 50); assert_false(c->type.flags & CUT_TF_FIXED);
+    c = col(t, "vc");
+    assert_int_equal(c->type.length, 50);
+    assert_false(c->type.flags & CUT_TF_FIXED);
     assert_false(c->type.flags & CUT_TF_BMP_ONLY);
-    c = col(t, "vc3"); assert_true(c->type.flags & CUT_TF_BMP_ONLY);
-    c = col(t, "l1"); assert_int_equal(c->type.kind, CUT_T_TEXT);
-    c = col(t, "tx"); assert_int_equal(c->type.kind, CUT_T_TEXT); assert_int_equal(c->type.length, 0);
-    c = col(t, "lt"); assert_int_equal(c->type.kind, CUT_T_TEXT);
-    c = col(t, "en"); assert_int_equal(c->type.kind, CUT_T_TEXT); assert_int_equal(c->type.length, 3);
-    c = col(t, "st"); assert_int_equal(c->type.kind, CUT_T_TEXT);
-    c = col(t, "bin"); assert_int_equal(c->type.kind, CUT_T_BYTES); assert_int_equal(c->type.length, 16);
-    c = col(t, "vb"); assert_int_equal(c->type.kind, CUT_T_BYTES); assert_int_equal(c->type.length, 20);
-    c = col(t, "bl"); assert_int_equal(c->type.kind, CUT_T_BYTES); assert_int_equal(c->type.length, 0);
-    c = col(t, "js"); assert_int_equal(c->type.kind, CUT_T_JSON);
-    c = col(t, "geo"); assert_true(c->unsupported); assert_string_equal(c->native, "geometry");
-    c = col(t, "uu"); assert_int_equal(c->type.kind, CUT_T_UUID);
+    c = col(t, "vc3");
+    assert_true(c->type.flags & CUT_TF_BMP_ONLY);
+    c = col(t, "l1");
+    assert_int_equal(c->type.kind, CUT_T_TEXT);
+    c = col(t, "tx");
+    assert_int_equal(c->type.kind, CUT_T_TEXT);
+    assert_int_equal(c->type.length, 0);
+    c = col(t, "lt");
+    assert_int_equal(c->type.kind, CUT_T_TEXT);
+    c = col(t, "en");
+    assert_int_equal(c->type.kind, CUT_T_TEXT);
+    assert_int_equal(c->type.length, 3);
+    c = col(t, "st");
+    assert_int_equal(c->type.kind, CUT_T_TEXT);
+    c = col(t, "bin");
+    assert_int_equal(c->type.kind, CUT_T_BYTES);
+    assert_int_equal(c->type.length, 16);
+    c = col(t, "vb");
+    assert_int_equal(c->type.kind, CUT_T_BYTES);
+    assert_int_equal(c->type.length, 20);
+    c = col(t, "bl");
+    assert_int_equal(c->type.kind, CUT_T_BYTES);
+    assert_int_equal(c->type.length, 0);
+    c = col(t, "js");
+    assert_int_equal(c->type.kind, CUT_T_JSON);
+    c = col(t, "geo");
+    assert_true(c->unsupported);
+    assert_string_equal(c->native, "geometry");
+    c = col(t, "uu");
+    assert_int_equal(c->type.kind, CUT_T_UUID);
     for (int i = 0; i < t->ncols; i++)
         if (strcmp(t->cols[i].name, "geo") != 0)
             assert_false(t->cols[i].unsupported);
@@ -515,7 +572,8 @@ static void test_scan_translates_the_dialect_to_canonical_input(void **state)
            " ts TIMESTAMP(3) NULL, zd DATE, zts DATETIME, f FLOAT, d DOUBLE,"
            " bin VARBINARY(10), fixed BINARY(4), js JSON, tm TIME, yr YEAR, e ENUM('x','y'),"
            " c CHAR(5), u BIGINT UNSIGNED)");
-    sql(f, "INSERT INTO v VALUES (1, b'1', b'1010101010', b'1111111111111111111111111111111111111111111111111111111111111111',"
+    sql(f, "INSERT INTO v VALUES (1, b'1', b'1010101010', "
+           "b'1111111111111111111111111111111111111111111111111111111111111111',"
            " '2024-01-05 12:34:56.789', '0000-00-00', '2024-00-10 10:00:00', 1.2345678, 0.1,"
            " X'00FF0A5C4E', X'4142', '{\"b\": [1.0, 2], \"a\": null}', '-12:00:00', 2024, 'y',"
            " 'ab   ', 18446744073709551615)");
@@ -635,7 +693,8 @@ static void test_unfinished_scan_can_be_closed_and_the_connection_reused(void **
 /* ------------------------------------------------------------ load */
 
 static const char *const tricky[] = {
-    "1|tab\there|AQID|t|5|2024-01-05 12:34:56.5+00|1.5|12.50|{\"a\":[1,2]}|2024-02-29|23:59:59|y|0.1",
+    "1|tab\there|AQID|t|5|2024-01-05 "
+    "12:34:56.5+00|1.5|12.50|{\"a\":[1,2]}|2024-02-29|23:59:59|y|0.1",
     "2|line\nfeed\r\nand \\N and \\t|\\N|f|1023|\\N|\\N|\\N|\\N|\\N|\\N|\\N|\\N",
     "3|\\N||t|0|1970-01-01 00:00:01+00|-0.25|-999999.99|\"\\u0000\"|0001-01-01|00:00:00|x|1e-05",
     "4|NULL|\\N|f|\\N|\\N|3.4028235e+38|0.00|[]|9999-12-31|24:00:00|\\N|-1.5e+300",
@@ -713,13 +772,13 @@ static void check_server_rejects(fx *f, const char *url)
            " ts TIMESTAMP NULL, FOREIGN KEY (pid) REFERENCES p (id))");
     const char *rows[] = {
         "1|ok|1|1|a|\\N",
-        "2|\xf0\x9f\x98\x80|1|\\N|b|\\N",      /* 4-byte UTF-8 into utf8mb3 */
-        "3|toolong|1|\\N|c|\\N",               /* over-long string */
-        "4|ok|300|\\N|d|\\N",                  /* out of range for TINYINT */
-        "1|dup|1|\\N|e|\\N",                   /* duplicate key */
-        "6|ok|1|99|f|\\N",                     /* no such parent */
-        "7|ok|1|\\N|\xc3\xa9t\xc3\xa9|\\N",     /* not ASCII */
-        "9|ok|1|\\N|i|1969-12-31 23:59:59+00", /* before TIMESTAMP's range */
+        "2|\xf0\x9f\x98\x80|1|\\N|b|\\N",                      /* 4-byte UTF-8 into utf8mb3 */
+        "3|toolong|1|\\N|c|\\N",                               /* over-long string */
+        "4|ok|300|\\N|d|\\N",                                  /* out of range for TINYINT */
+        "1|dup|1|\\N|e|\\N",                                   /* duplicate key */
+        "6|ok|1|99|f|\\N",                                     /* no such parent */
+        "7|ok|1|\\N|\xc3\xa9t\xc3\xa9|\\N",                    /* not ASCII */
+        "9|ok|1|\\N|i|1969-12-31 23:59:59+00",                 /* before TIMESTAMP's range */
         "8|\xc3\xa9t\xc3\xa9|-128|1|h|2038-01-19 03:14:07+00", /* fine: 3 characters, 5 bytes */
     };
     cut_conn *c = conn(url, CUT_OPEN_WRITE);
@@ -727,9 +786,12 @@ static void check_server_rejects(fx *f, const char *url)
     rejects rj = {0};
     load(c, "rj", b, &rj);
     assert_int_equal(rj.n, 7);
-    const char *want[] = {"Incorrect string value", "Data too long for column 's3'",
-                          "Out of range value for column 'small'", "Duplicate entry '1'",
-                          "foreign key constraint fails", "Incorrect string value",
+    const char *want[] = {"Incorrect string value",
+                          "Data too long for column 's3'",
+                          "Out of range value for column 'small'",
+                          "Duplicate entry '1'",
+                          "foreign key constraint fails",
+                          "Incorrect string value",
                           "Incorrect datetime value: '1969-12-31 23:59:59'"};
     int want_rows[] = {1, 2, 3, 4, 5, 6, 7};
     for (int k = 0; k < 7; k++) {
@@ -740,7 +802,8 @@ static void check_server_rejects(fx *f, const char *url)
     }
     cut_buf out = {0};
     dump(c, "rj", "id", &out);
-    assert_string_equal(out.p, "1|ok|1|1|a|\\N\n8|\xc3\xa9t\xc3\xa9|-128|1|h|2038-01-19 03:14:07+00\n");
+    assert_string_equal(out.p,
+                        "1|ok|1|1|a|\\N\n8|\xc3\xa9t\xc3\xa9|-128|1|h|2038-01-19 03:14:07+00\n");
     cut_buf_free(&out);
     cut_batch_free(b);
     close_conn(c);
@@ -762,10 +825,10 @@ static void test_values_mysql_cannot_hold_are_refused_before_sending(void **stat
 {
     fx *f = *state;
     sql(f, "CREATE TABLE nh (id INT PRIMARY KEY, f DOUBLE, n DECIMAL(5,1), d DATE, b BINARY(4))");
-    const char *rows[] = {"1|NaN|1.0|2024-01-01|\\N", "2|Infinity|\\N|\\N|\\N",
-                          "3|1|NaN|\\N|\\N",        "4|1|1.0|infinity|\\N",
-                          "5|-Infinity|\\N|-infinity|\\N", "6|2|2.0|\\N|abcd",
-                          "7|2|2.0|\\N|abc"};
+    const char *rows[] = {
+        "1|NaN|1.0|2024-01-01|\\N", "2|Infinity|\\N|\\N|\\N",        "3|1|NaN|\\N|\\N",
+        "4|1|1.0|infinity|\\N",     "5|-Infinity|\\N|-infinity|\\N", "6|2|2.0|\\N|abcd",
+        "7|2|2.0|\\N|abc"};
     cut_conn *c = conn(f->url, CUT_OPEN_WRITE);
     cut_batch *b = batch_of(5, rows, 7);
     rejects rj = {0};

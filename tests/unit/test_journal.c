@@ -6,7 +6,9 @@
  * (and not by a live one, nor one on another host), blocks lifted by a
  * restore, forecast arithmetic, the JSON report against its documented
  * fields, HTML escaping, and the runbook on small SQLite databases: Go, No-Go
- * rolled back to the pre-run state, a refused start, and a resume.
+ * rolled back to the pre-run state, --no-rollback, a rollback that fails its
+ * proof, a refused start, a resume, and a cancellation before anything was
+ * written.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -147,8 +149,9 @@ static void add_step(cut_journal *j, int64_t run, const char *name, const char *
 {
     cut_error err;
     cut_error_clear(&err);
-    assert_int_equal(cut_journal_step_add(j, run, name, started, seconds >= 0 ? started + seconds : 0,
-                                          status, rows, NULL, &err),
+    assert_int_equal(cut_journal_step_add(j, run, name, started,
+                                          seconds >= 0 ? started + seconds : 0, status, rows, NULL,
+                                          &err),
                      CUT_OK);
 }
 
@@ -364,7 +367,8 @@ static void test_journal_round_trip(void **state)
     assert_int_equal(cut_journal_put_table_done(j, id, "migrate", "members", 100, &err), CUT_OK);
     cut_result *mres = sample_result(0), *vres = sample_result(1);
     assert_int_equal(cut_journal_put_result(j, id, "migrate", mres, &err), CUT_OK);
-    assert_int_equal(cut_journal_step_end(j, id, seq, "ok", 1000004.0, 300, "loaded", &err), CUT_OK);
+    assert_int_equal(cut_journal_step_end(j, id, seq, "ok", 1000004.0, 300, "loaded", &err),
+                     CUT_OK);
     assert_int_equal(cut_journal_put_result(j, id, "verify", vres, &err), CUT_OK);
     /* Writing a phase again replaces its rows, it does not add to them. */
     assert_int_equal(cut_journal_put_result(j, id, "verify", vres, &err), CUT_OK);
@@ -564,7 +568,8 @@ static void test_journal_run_from_another_host_blocks(void **state)
     cut_journal *j = open_journal(f);
     cut_error err;
     cut_error_clear(&err);
-    int64_t id = begin_run(j, "postgresql://app@db/gym", 12345, -1, "some-other-host", "/s.cutsnap");
+    int64_t id =
+        begin_run(j, "postgresql://app@db/gym", 12345, -1, "some-other-host", "/s.cutsnap");
     add_step(j, id, "migrate", "running", 1000000.0, -1, -1);
     cut_jblock b;
     assert_int_equal(cut_journal_find_block(j, "postgresql://app@db/gym", &b, &err), CUT_OK);
@@ -775,16 +780,17 @@ static void test_report_json_has_the_documented_fields(void **state)
     }
     sqlite3_finalize(st);
     /* Values and types. */
-    assert_int_equal(sqlite3_prepare_v2(
-                         db,
-                         "SELECT json_extract(?1, '$.format'), json_extract(?1, '$.version'), "
-                         "json_extract(?1, '$.verdict'), json_extract(?1, '$.run.rolled_back'), "
-                         "json_type(?1, '$.tables[0].verify.digest_match'), "
-                         "json_extract(?1, '$.tables[0].verify.differences.changed'), "
-                         "json_extract(?1, '$.tables[0].first_differences[0].columns[0].actual'), "
-                         "json_extract(?1, '$.steps[5].name'), json_extract(?1, '$.steps[2].seconds')",
-                         -1, &st, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(
+            db,
+            "SELECT json_extract(?1, '$.format'), json_extract(?1, '$.version'), "
+            "json_extract(?1, '$.verdict'), json_extract(?1, '$.run.rolled_back'), "
+            "json_type(?1, '$.tables[0].verify.digest_match'), "
+            "json_extract(?1, '$.tables[0].verify.differences.changed'), "
+            "json_extract(?1, '$.tables[0].first_differences[0].columns[0].actual'), "
+            "json_extract(?1, '$.steps[5].name'), json_extract(?1, '$.steps[2].seconds')",
+            -1, &st, NULL),
+        SQLITE_OK);
     sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(st, 0), "cutover-run");
@@ -974,6 +980,38 @@ static void test_runbook_go_then_nogo_rolls_back(void **state)
     cut_journal_close(j);
 }
 
+static void test_runbook_failed_rollback_is_an_error(void **state)
+{
+    fx *f = *state;
+    make_databases(f);
+    cut_journal *j = open_journal(f);
+    cut_error err;
+    cut_error_clear(&err);
+    int64_t run = 0;
+    cut_run_outcome oc;
+    assert_int_equal(runbook(f, j, NULL, &run, &oc, &err), CUT_OK);
+    /* A trigger that also fires when the snapshot's rows go back in: the restore's
+       read-back differs from the snapshot, so it rolls itself back. */
+    exec_sql(f->tgt, "CREATE TRIGGER bug AFTER INSERT ON persons WHEN NEW.id = 5 "
+                     "BEGIN UPDATE persons SET name = 'x' WHERE id = 5; END;");
+    int rc = runbook(f, j, NULL, &run, &oc, &err);
+    assert_int_equal(rc, CUT_ECORRUPT);
+    assert_int_equal(oc, CUT_OUTCOME_NOGO);
+    assert_non_null(strstr(err.msg, "rollback failed"));
+    cut_jrun *r = NULL;
+    assert_int_equal(cut_journal_load(j, run, 0, &r, &err), CUT_OK);
+    assert_string_equal(r->outcome, "no-go");
+    assert_int_equal(r->rolled_back, 0);
+    assert_string_equal(r->steps[r->nsteps - 1].name, "restore");
+    assert_string_equal(r->steps[r->nsteps - 1].status, "failed");
+    cut_jrun_free(r);
+    char *text = render(j, run, CUT_REPORT_TEXT);
+    assert_non_null(strstr(text, "No-Go, ROLLBACK FAILED"));
+    assert_non_null(strstr(text, "The rollback failed: the target keeps the failed state"));
+    free(text);
+    cut_journal_close(j);
+}
+
 static void test_runbook_refuses_then_resumes_an_interrupted_run(void **state)
 {
     fx *f = *state;
@@ -1095,6 +1133,7 @@ int main(void)
         T(test_report_html_escapes_and_is_self_contained),
         T(test_report_runs_forecasts_from_rehearsals),
         T(test_runbook_go_then_nogo_rolls_back),
+        T(test_runbook_failed_rollback_is_an_error),
         T(test_runbook_refuses_then_resumes_an_interrupted_run),
         T(test_runbook_cancelled_before_writing_does_not_block),
     };

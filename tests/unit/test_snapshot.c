@@ -948,8 +948,8 @@ static void test_decoder_refuses_malformed_rows(void **state)
     (void)state;
     cut_error err;
     cut_digest d;
-    /* Two rows of two cells: (NULL, 'ab'), ('', NULL). */
-    const unsigned char good[] = {0, 1, 2, 0, 0, 0, 'a', 'b', 1, 0, 0, 0, 0, 0};
+    /* Two rows of two cells, (NULL, 'ab') and ('', NULL), column after column. */
+    const unsigned char good[] = {0, 1, 0, 0, 0, 0, 1, 2, 0, 0, 0, 'a', 'b', 0};
     cut_digest_init(&d);
     cut_error_clear(&err);
     assert_int_equal(cut_snap_decode_rows(good, sizeof(good), 2, 2, &d, NULL, NULL, NULL, &err), 0);
