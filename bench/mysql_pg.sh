@@ -42,6 +42,9 @@ val() { psql -X -A -t "$base/$1" -c "$2"; }
 mean() { # mean JSON NAME
     python3 -c "import json; d = json.load(open('$1')); print('%.2f' % [r['mean'] for r in d['results'] if r['command'] == '$2'][0])"
 }
+spread() { # spread JSON NAME — "min–max s, user CPU u s" of one command
+    python3 -c "import json; r = [r for r in json.load(open('$1'))['results'] if r['command'] == '$2'][0]; print('%.2f–%.2f s, %.2f s of user CPU' % (r['min'], r['max'], r['user']))"
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
 fresh() { echo "psql -X -q $PG_URL -c 'DROP DATABASE IF EXISTS $1' -c 'CREATE DATABASE $1'"; }
@@ -56,6 +59,7 @@ my -e "CREATE USER 'pgl'@'127.0.0.1' IDENTIFIED VIA mysql_native_password USING 
 
 summary=""
 details=""
+notes=""
 for sf in $scales; do
     load0=$(loadavg)
     echo "== SF=$sf: the legacy database in MariaDB" >&2
@@ -120,6 +124,10 @@ for sf in $scales; do
     b_src=$1 b_filt=$2 b_rej=$3 b_load=$4 b_tgt=$5 b_dig=$6
     zd=$(awk '/zero dates/ { print $2; exit }' verify.out)
 
+    notes="$notes
+- SF=$sf: cutover migrate $(spread mig.json "cutover migrate") (the rest of its wall time is
+  the PostgreSQL server loading and checking keys); pgloader $(spread mig.json "pgloader");
+  pg_restore -j2 $(spread bulk.json "pg_restore -j2")."
     summary="$summary
 | $sf | $((m_src + b_src)) ($tsv_mb MB) | $t_mig | $t_ver | $t_pgl | $t_pglc | $t_rest | $(ratio "$t_pgl" "$t_mig") | $(ratio "$t_pglc" "$t_mig") | $(ratio "$t_mig" "$t_rest") | $(mb rss.migrate) / $(mb rss.verify) | $(mb rss.pgl) / $(mb rss.pglcast) | $load0 → $load1 |"
     details="$details
@@ -175,6 +183,9 @@ out=$src/bench/results-mysql.md
     echo
     echo "| SF | source rows (legacy TSV) | cutover migrate | cutover verify | pgloader | pgloader --cast | pg_restore -j2 | pgloader / cutover | pgloader --cast / cutover | cutover / pg_restore -j2 | cutover RSS MB (migrate / verify) | pgloader RSS MB (plain / --cast) | load avg |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|$summary"
+    echo
+    echo "Spread of the runs (min–max) and the client's own CPU time:"
+    echo "$notes"
     echo "$details"
 } >"$out"
 cat "$out"

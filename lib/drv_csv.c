@@ -286,6 +286,7 @@ static int reader_next(csv_reader *r, cut_error *err)
 typedef struct csv_header {
     char **names;
     long n, cap;
+    long nul_col; /* the first column whose name holds a NUL byte (1-based), or 0 */
 } csv_header;
 
 static void header_free(csv_header *h)
@@ -310,6 +311,9 @@ static void header_field(csv_reader *r, long idx, const char *p, size_t len)
         h->names = names;
         h->cap = cap;
     }
+    /* A C string cannot hold the whole name: refused (read_header), never cut short. */
+    if (p && !h->nul_col && memchr(p, '\0', len))
+        h->nul_col = h->n + 1;
     /* An unquoted empty name arrives as NULL: for a name, it is simply empty. */
     char *name = p ? cut_strndup(p, len) : cut_strdup("");
     if (!name) {
@@ -321,7 +325,8 @@ static void header_field(csv_reader *r, long idx, const char *p, size_t len)
 
 /*
  * Reads the header record of an opened file into h and checks that every
- * name is non-empty and unique (ignoring case, as SQL identifiers compare).
+ * name is non-empty, free of NUL bytes and unique (ignoring case, as SQL
+ * identifiers compare).
  */
 static int read_header(csv_reader *r, csv_header *h, cut_error *err)
 {
@@ -340,6 +345,11 @@ static int read_header(csv_reader *r, csv_header *h, cut_error *err)
     }
     rc = CUT_OK;
     for (long i = 0; i < h->n && !rc; i++) {
+        if (h->nul_col == i + 1) {
+            rc = file_error(err, CUT_ESCHEMA, r->path, r->done_line, 0,
+                            "column %ld of the header contains a NUL byte", i + 1);
+            break;
+        }
         if (!h->names[i][0]) {
             rc = file_error(err, CUT_ESCHEMA, r->path, r->done_line, 0,
                             "column %ld of the header has no name", i + 1);

@@ -131,13 +131,28 @@ void cut_queue_abort(cut_queue *q);
 /* A row callback over the mapped source or the canonical target. */
 typedef int (*cut_batch_fn)(void *ud, cut_batch *b, cut_error *err);
 
+typedef struct cut_stream_opts {
+    int batch_rows;
+    volatile sig_atomic_t *cancel;
+    cut_reject_sink sink; /* rows the mapper rejects (may be NULL) */
+    void *sink_ud;
+    cut_batch_fn fn;      /* each mapped batch (kept rows only) */
+    void *ud;
+    int async;            /* call fn from a thread of its own (loads overlap mapping) */
+    /* After each mapped batch, in the mapping thread (progress). May be NULL. */
+    void (*on_batch)(void *ud, const cut_counts *c);
+    /* Restrict the scan to a key range (chunks): key_col/has_lo/has_hi/lo/hi. */
+    const cut_scan_opts *range;
+} cut_stream_opts;
+
 /*
- * Streams one table's source through the mapper (a scanner thread feeding the
- * caller's thread) and calls fn with each mapped batch. Counts in c.
+ * Streams one table's source through the mapper: a scanner thread reads batches,
+ * this thread maps them, and fn consumes them (in this thread, or with async in a
+ * consumer thread, so reading, mapping and loading overlap). Memory is a fixed
+ * pool of batches. Counts in c (written by this thread only).
  */
-int cut_stream_source(const cut_plan *p, const cut_tplan *tp, cut_conn *src, int batch_rows,
-                      volatile sig_atomic_t *cancel, cut_counts *c, cut_reject_sink sink,
-                      void *sink_ud, cut_batch_fn fn, void *ud, cut_error *err);
+int cut_stream_source(const cut_plan *p, const cut_tplan *tp, cut_conn *src,
+                      const cut_stream_opts *so, cut_counts *c, cut_error *err);
 /* Streams one table's target rows, canonicalized by the target types, into fn. */
 int cut_stream_target(const cut_plan *p, const cut_tplan *tp, cut_conn *tgt, int batch_rows,
                       volatile sig_atomic_t *cancel, cut_batch_fn fn, void *ud, cut_error *err);

@@ -330,6 +330,7 @@ typedef struct scanner {
     cut_queue full; /* batches read, in order */
     cut_queue free; /* batches to refill */
     pthread_t thread;
+    int inited; /* queues initialised */
     int started;
     int rc;
     cut_error err;
@@ -367,11 +368,14 @@ static void *scanner_main(void *arg)
 }
 
 static int scanner_start(scanner *s, cut_conn *conn, const cut_table *t, const int *cols, int ncols,
-                         int batch_rows, volatile sig_atomic_t *cancel, cut_error *err)
+                         int batch_rows, const cut_scan_opts *range,
+                         volatile sig_atomic_t *cancel, cut_error *err)
 {
     memset(s, 0, sizeof(*s));
     s->conn = conn;
     s->table = t;
+    if (range)
+        s->opts = *range;
     s->opts.cols = cols;
     s->opts.ncols = ncols;
     s->ncols = ncols;
@@ -380,6 +384,7 @@ static int scanner_start(scanner *s, cut_conn *conn, const cut_table *t, const i
     cut_error_clear(&s->err);
     cut_queue_init(&s->full);
     cut_queue_init(&s->free);
+    s->inited = 1;
     for (int i = 0; i < POOL_BATCHES; i++) {
         s->pool[i] = cut_batch_new(ncols, batch_rows);
         if (!s->pool[i])
@@ -395,6 +400,8 @@ static int scanner_start(scanner *s, cut_conn *conn, const cut_table *t, const i
 /* Stops the scanner (if still running), joins it and frees every batch. */
 static void scanner_finish(scanner *s)
 {
+    if (!s->inited)
+        return;
     if (s->started) {
         cut_queue_abort(&s->free);
         pthread_join(s->thread, NULL);
@@ -408,42 +415,127 @@ static void scanner_finish(scanner *s)
     cut_queue_destroy(&s->free);
 }
 
-int cut_stream_source(const cut_plan *p, const cut_tplan *tp, cut_conn *src, int batch_rows,
-                      volatile sig_atomic_t *cancel, cut_counts *c, cut_reject_sink sink,
-                      void *sink_ud, cut_batch_fn fn, void *ud, cut_error *err)
+/* The consumer thread of an async stream: calls fn on each mapped batch, then hands the
+   batch (and the scan batch its cells point into) back to their pools. */
+typedef struct consumer {
+    cut_queue full; /* mapped batches, in order */
+    cut_queue free; /* out batches to refill */
+    cut_batch *pool[POOL_BATCHES];
+    scanner *s;
+    cut_batch_fn fn;
+    void *ud;
+    pthread_t thread;
+    int started;
+    int rc;
+    cut_error err;
+} consumer;
+
+static void *consumer_main(void *arg)
+{
+    consumer *k = arg;
+    cut_batch *b;
+    while ((b = cut_queue_pop(&k->full))) {
+        if (k->rc == CUT_OK)
+            k->rc = k->fn(k->ud, b, &k->err);
+        cut_batch *src = b->src;
+        b->src = NULL;
+        if (src)
+            cut_queue_push(&k->s->free, src);
+        cut_queue_push(&k->free, b);
+        if (k->rc) {
+            /* Stop the mapper and the scanner: they wait on these queues. */
+            cut_queue_abort(&k->free);
+            cut_queue_abort(&k->s->free);
+            break;
+        }
+    }
+    return NULL;
+}
+
+int cut_stream_source(const cut_plan *p, const cut_tplan *tp, cut_conn *src,
+                      const cut_stream_opts *so, cut_counts *c, cut_error *err)
 {
     cut_mapper *mp = NULL;
-    cut_batch *out = NULL;
     scanner s;
+    consumer k;
+    memset(&s, 0, sizeof(s));
+    memset(&k, 0, sizeof(k));
+    cut_error_clear(&k.err);
+    int batch_rows = so->batch_rows > 0 ? so->batch_rows : CUT_DEFAULT_BATCH_ROWS;
+    int nout = so->async ? POOL_BATCHES : 1;
     int rc = cut_mapper_new(p, tp, &mp, err);
     if (rc)
         return rc;
-    out = cut_batch_new(tp->nout, batch_rows);
-    if (!out) {
-        cut_mapper_free(mp);
-        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    cut_queue_init(&k.full);
+    cut_queue_init(&k.free);
+    for (int i = 0; i < nout; i++) {
+        k.pool[i] = cut_batch_new(tp->nout, batch_rows);
+        if (!k.pool[i]) {
+            rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+            break;
+        }
+        cut_queue_push(&k.free, k.pool[i]);
     }
-    rc = scanner_start(&s, src, tp->src, tp->scan_cols, tp->nscan, batch_rows, cancel, err);
+    if (rc == CUT_OK)
+        rc = scanner_start(&s, src, tp->src, tp->scan_cols, tp->nscan, batch_rows, so->range,
+                           so->cancel, err);
+    k.s = &s;
+    k.fn = so->fn;
+    k.ud = so->ud;
+    if (rc == CUT_OK && so->async) {
+        if (pthread_create(&k.thread, NULL, consumer_main, &k))
+            rc = cut_error_set(err, CUT_ENOMEM, "cannot start a loader thread");
+        else
+            k.started = 1;
+    }
     while (rc == CUT_OK) {
         cut_batch *b = cut_queue_pop(&s.full);
         if (!b)
             break;
-        rc = cut_mapper_run(mp, b, out, c, sink, sink_ud, err);
-        if (rc == CUT_OK && out->nrows)
-            rc = fn(ud, out, err);
-        out->src = NULL;
-        cut_queue_push(&s.free, b);
-        if (rc == CUT_OK && cancel && *cancel)
+        cut_batch *out = cut_queue_pop(&k.free);
+        if (!out) {
+            cut_queue_push(&s.free, b); /* the consumer failed: its error is reported */
+            break;
+        }
+        rc = cut_mapper_run(mp, b, out, c, so->sink, so->sink_ud, err);
+        if (rc == CUT_OK && so->on_batch)
+            so->on_batch(so->ud, c);
+        if (rc == CUT_OK && out->nrows && so->async) {
+            cut_queue_push(&k.full, out); /* the consumer recycles out and b */
+        } else {
+            if (rc == CUT_OK && out->nrows)
+                rc = so->fn(so->ud, out, err);
+            out->src = NULL;
+            cut_queue_push(&k.free, out);
+            cut_queue_push(&s.free, b);
+        }
+        if (rc == CUT_OK && so->cancel && *so->cancel)
             rc = cut_error_set(err, CUT_EINTR, "interrupted");
     }
+    if (k.started) {
+        if (rc)
+            cut_queue_abort(&k.full);
+        else
+            cut_queue_close(&k.full);
+        pthread_join(k.thread, NULL);
+    }
     scanner_finish(&s);
+    if (rc == CUT_OK && k.rc) {
+        *err = k.err;
+        rc = k.rc;
+    }
     if (rc == CUT_OK && s.rc) {
         *err = s.err;
         rc = s.rc;
     }
     if (rc && !err->table[0])
         cut_error_set_table(err, tp->mt->target);
-    cut_batch_free(out);
+    for (int i = 0; i < nout; i++)
+        cut_batch_free(k.pool[i]);
+    k.full.head = k.full.tail = NULL;
+    k.free.head = k.free.tail = NULL;
+    cut_queue_destroy(&k.full);
+    cut_queue_destroy(&k.free);
     cut_mapper_free(mp);
     return rc;
 }
@@ -453,7 +545,7 @@ int cut_stream_target(const cut_plan *p, const cut_tplan *tp, cut_conn *tgt, int
 {
     scanner s;
     cut_buf canon = {0}, scratch = {0};
-    int rc = scanner_start(&s, tgt, tp->tgt, tp->out_cols, tp->nout, batch_rows, cancel, err);
+    int rc = scanner_start(&s, tgt, tp->tgt, tp->out_cols, tp->nout, batch_rows, NULL, cancel, err);
     while (rc == CUT_OK) {
         cut_batch *b = cut_queue_pop(&s.full);
         if (!b)
@@ -485,8 +577,8 @@ typedef struct reject_file {
     char *path;
     FILE *f;
     int failed; /* could not write: reported once */
-    cut_buf line, tmp, key;
-    pthread_mutex_t *lock; /* NULL: single writer */
+    cut_buf line, key;
+    pthread_mutex_t lock; /* the mapper and the loader thread both write; guards all above */
 } reject_file;
 
 /* One JSON object per line: {"table","stage","key","line","column","value","reason"}. */
@@ -494,13 +586,17 @@ static void reject_write(void *ud, const cut_tplan *tp, const cut_batch *scan, i
                          const cut_reject *rj)
 {
     reject_file *rf = ud;
-    if (rf->failed)
+    pthread_mutex_lock(&rf->lock);
+    if (rf->failed) {
+        pthread_mutex_unlock(&rf->lock);
         return;
+    }
     if (!rf->f) {
         rf->f = fopen(rf->path, "w");
         if (!rf->f) {
             rf->failed = 1;
             cut_log(CUT_LOG_ERROR, "cannot write reject file %s: %s", rf->path, strerror(errno));
+            pthread_mutex_unlock(&rf->lock);
             return;
         }
     }
@@ -537,6 +633,7 @@ static void reject_write(void *ud, const cut_tplan *tp, const cut_batch *scan, i
         rf->failed = 1;
         cut_log(CUT_LOG_ERROR, "cannot write reject file %s: %s", rf->path, strerror(errno));
     }
+    pthread_mutex_unlock(&rf->lock);
 }
 
 static int reject_close(reject_file *rf, cut_error *err)
@@ -547,23 +644,26 @@ static int reject_close(reject_file *rf, cut_error *err)
     if (rf->failed)
         rc = cut_error_set(err, CUT_EIO, "cannot write reject file %s", rf->path);
     cut_buf_free(&rf->line);
-    cut_buf_free(&rf->tmp);
     cut_buf_free(&rf->key);
     free(rf->path);
+    pthread_mutex_destroy(&rf->lock);
     return rc;
 }
 
 /* --------------------------------------------------------------- migrate */
 
+/* The loader's state: touched only by the thread that calls load_batch. */
 typedef struct load_ctx {
     const cut_tplan *tp;
     cut_load *load;
     const cut_driver *drv;
-    cut_counts *c;
-    cut_digest *digest;
+    int64_t loaded;   /* rows the target took */
+    int64_t refused_n; /* rows the target refused (load rejects) */
+    cut_digest digest; /* of the rows loaded */
     reject_file *rf;
     unsigned char *refused; /* per row of the current batch */
     const cut_batch *cur;
+    /* progress is reported from the mapping thread */
     const cut_run_opts *o;
     pthread_mutex_t *progress_lock;
     int64_t estimate;
@@ -574,7 +674,7 @@ static void load_refused(void *ud, int row, const char *reason)
     load_ctx *lc = ud;
     lc->refused[row] = 1;
     const cut_batch *b = lc->cur;
-    lc->c->rejected++;
+    lc->refused_n++;
     cut_reject rj = {"load", NULL, NULL, reason, &b->hash[row]};
     reject_write(lc->rf, lc->tp, b->src, (int)b->aux[row], &rj);
 }
@@ -590,16 +690,22 @@ static int load_batch(void *ud, cut_batch *b, cut_error *err)
     for (int r = 0; r < b->nrows; r++) {
         if (lc->refused[r])
             continue;
-        cut_digest_add(lc->digest, b->hash[r]);
-        lc->c->loaded++;
-    }
-    if (lc->o && lc->o->progress) {
-        cut_progress pr = {lc->tp->mt->target, "migrate", lc->c->source_rows, lc->estimate, 0};
-        pthread_mutex_lock(lc->progress_lock);
-        lc->o->progress(lc->o->progress_ud, &pr);
-        pthread_mutex_unlock(lc->progress_lock);
+        cut_digest_add(&lc->digest, b->hash[r]);
+        lc->loaded++;
     }
     return CUT_OK;
+}
+
+/* After each mapped batch (mapping thread): progress. */
+static void load_progress(void *ud, const cut_counts *c)
+{
+    load_ctx *lc = ud;
+    if (!lc->o || !lc->o->progress)
+        return;
+    cut_progress pr = {lc->tp->mt->target, "migrate", c->source_rows, lc->estimate, 0};
+    pthread_mutex_lock(lc->progress_lock);
+    lc->o->progress(lc->o->progress_ud, &pr);
+    pthread_mutex_unlock(lc->progress_lock);
 }
 
 /* Migrates one table; fills res. */
@@ -609,13 +715,14 @@ static int migrate_table(const cut_plan *p, const cut_tplan *tp, cut_conn *src, 
 {
     double t0 = cut_now();
     cut_counts c = {0};
-    cut_digest d;
-    cut_digest_init(&d);
     reject_file rf;
     memset(&rf, 0, sizeof(rf));
+    pthread_mutex_init(&rf.lock, NULL);
     rf.path = cut_reject_path(p, tp);
-    if (!rf.path)
+    if (!rf.path) {
+        pthread_mutex_destroy(&rf.lock);
         return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    }
     /* A previous run's rejects must not outlive this run of the table. */
     unlink(rf.path);
     cut_load *load = NULL;
@@ -633,10 +740,29 @@ static int migrate_table(const cut_plan *p, const cut_tplan *tp, cut_conn *src, 
     cut_load_opts lo = {tp->out_cols, tp->nout, 0, 0};
     if (rc == CUT_OK)
         rc = tgt->drv->load_open(tgt, tp->tgt, &lo, &load, err);
+    load_ctx lc;
+    memset(&lc, 0, sizeof(lc));
+    cut_digest_init(&lc.digest);
     if (rc == CUT_OK) {
-        load_ctx lc = {tp, load, tgt->drv, &c, &d, &rf, refused, NULL, o, progress_lock, estimate};
-        rc = cut_stream_source(p, tp, src, batch_rows, o ? o->cancel : NULL, &c, reject_write,
-                               &rf, load_batch, &lc, err);
+        lc.tp = tp;
+        lc.load = load;
+        lc.drv = tgt->drv;
+        lc.rf = &rf;
+        lc.refused = refused;
+        lc.o = o;
+        lc.progress_lock = progress_lock;
+        lc.estimate = estimate;
+        cut_stream_opts so = {
+            .batch_rows = batch_rows,
+            .cancel = o ? o->cancel : NULL,
+            .sink = reject_write,
+            .sink_ud = &rf,
+            .fn = load_batch,
+            .ud = &lc,
+            .async = 1,
+            .on_batch = load_progress,
+        };
+        rc = cut_stream_source(p, tp, src, &so, &c, err);
         /* A reject that could not be written is a row that would vanish: fail the table
            before committing anything. */
         if (rc == CUT_OK && rf.failed)
@@ -657,12 +783,14 @@ static int migrate_table(const cut_plan *p, const cut_tplan *tp, cut_conn *src, 
         rc = rrc;
     }
     free(refused);
+    c.rejected += lc.refused_n;
+    c.loaded = lc.loaded;
     res->source_rows = c.source_rows;
     res->filtered = c.filtered;
     res->rejected = c.rejected;
     res->loaded = rc == CUT_OK ? c.loaded : 0;
     res->zero_dates = c.zero_dates;
-    res->expected = d;
+    res->expected = lc.digest;
     res->seconds = cut_now() - t0;
     res->status = rc == CUT_OK ? CUT_TABLE_OK : CUT_TABLE_FAILED;
     if (rc) {

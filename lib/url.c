@@ -240,8 +240,22 @@ char *cut_url_redact(const char *text)
     if (!text)
         return NULL;
     url_layout L;
-    if (url_layout_of(text, &L) != 0)
-        return cut_strdup(text);
+    if (url_layout_of(text, &L) != 0) {
+        /*
+         * Not a URL, but maybe one with a mistyped scheme ("postgresql//u:pw@h",
+         * "my postgresql://u:pw@h") that check and the journal still print: hide
+         * what sits between the first ':' and the last '@', as the parser's
+         * error for such text quotes none of it.
+         */
+        const char *at = strrchr(text, '@');
+        const char *colon = at ? memchr(text, ':', (size_t)(at - text)) : NULL;
+        if (!colon)
+            return cut_strdup(text);
+        memset(&L, 0, sizeof(L));
+        L.has_pw = 1;
+        L.pw_off = (size_t)(colon - text) + 1;
+        L.pw_end = (size_t)(at - text);
+    }
     return redact_with(text, &L);
 }
 

@@ -252,9 +252,11 @@ static void side_run(side *sd)
     cut_error_clear(&sd->err);
     if (sd->is_source) {
         sd->rc = sd->conn->drv->begin_read(sd->conn, &sd->err);
-        if (sd->rc == CUT_OK)
-            sd->rc = cut_stream_source(sd->p, sd->tp, sd->conn, sd->batch_rows, sd->cancel, &sd->c,
-                                       NULL, NULL, side_batch, sd, &sd->err);
+        if (sd->rc == CUT_OK) {
+            cut_stream_opts so = {.batch_rows = sd->batch_rows, .cancel = sd->cancel,
+                                  .fn = side_batch, .ud = sd};
+            sd->rc = cut_stream_source(sd->p, sd->tp, sd->conn, &so, &sd->c, &sd->err);
+        }
         sd->conn->drv->end_read(sd->conn);
     } else {
         sd->rc = sd->conn->drv->begin_read(sd->conn, &sd->err);

@@ -654,6 +654,34 @@ static void test_bad_headers(void **state)
     cut_disconnect(c);
 }
 
+/*
+ * A name holding a NUL byte used to be cut short at it ("a\0b" became column
+ * "a", and "x\0y,x\0z" a duplicate 'x'): refused, naming the column. Found
+ * writing the reference reader of tests/fuzz/fuzz_csv.c (corpus-csv/regress-nul-name).
+ */
+static void test_nul_byte_in_header_name_is_refused(void **state)
+{
+    tmp *t = *state;
+    static const char nul[] = "id,\"a\0b\",c\n1,2,3\n", lead[] = "\0x\n1\n",
+                      data[] = "a,b\n\0,\"x\0\"\n";
+    write_bytes(t->dir, "nul.csv", nul, sizeof(nul) - 1);
+    write_bytes(t->dir, "lead.csv", lead, sizeof(lead) - 1);
+    write_bytes(t->dir, "data.csv", data, sizeof(data) - 1);
+    cut_conn *c = connect_dir(t->dir);
+    cut_error err = {0};
+    cut_table *tb = NULL;
+    assert_int_equal(cut_describe(c, "nul", &tb, &err), CUT_ESCHEMA);
+    assert_null(tb);
+    assert_non_null(strstr(fmt(&err), "nul.csv:1: column 2 of the header contains a NUL byte"));
+    assert_int_equal(cut_describe(c, "lead", &tb, &err), CUT_ESCHEMA);
+    assert_non_null(strstr(err.msg, "column 1 of the header contains a NUL byte"));
+    /* In the data, NUL bytes stay data. */
+    assert_int_equal(cut_describe(c, "data", &tb, &err), CUT_OK);
+    assert_int_equal(tb->ncols, 2);
+    cut_table_free(tb);
+    cut_disconnect(c);
+}
+
 static void test_missing_table_and_directory(void **state)
 {
     tmp *t = *state;
@@ -917,6 +945,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unterminated_quote_at_eof, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_stray_quote_is_an_error, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_bad_headers, setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_nul_byte_in_header_name_is_refused, setup_tmp,
+                                        teardown_tmp),
         cmocka_unit_test_setup_teardown(test_missing_table_and_directory, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_list_tables_sorted, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_column_selection, setup_tmp, teardown_tmp),

@@ -361,6 +361,30 @@ static void test_redact_non_url_is_unchanged(void **state)
     assert_null(cut_url_redact(NULL));
 }
 
+/* Found by tests/fuzz/fuzz_url (corpus-url/regress-mistyped-scheme-*): check printed these. */
+static void test_redact_hides_password_behind_a_mistyped_scheme(void **state)
+{
+    (void)state;
+    struct {
+        const char *in, *out;
+    } cases[] = {
+        {"postgresql//alice:s3cret@db/sales", "postgresql//alice:***@db/sales"},
+        {"my postgresql://u:secret@h/db", "my postgresql:***@h/db"},
+        {"postgres ql://u:p@ss@h", "postgres ql:***@h"},
+        {"./a:b@c", "./a:***@c"},
+        {"alice@db", "alice@db"},
+        {"no scheme: no at sign", "no scheme: no at sign"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *r = cut_url_redact(cases[i].in);
+        assert_non_null(r);
+        assert_string_equal(r, cases[i].out);
+        free(r);
+    }
+    /* The parser's error for such text quotes none of it either. */
+    assert_lacks(parse_fails("postgresql//alice:s3cret@db/sales"), "s3cret");
+}
+
 static void test_unencoded_specials_in_password_are_not_echoed(void **state)
 {
     (void)state;
@@ -442,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_redaction_hides_password_and_query_password),
         cmocka_unit_test(test_redaction_keeps_other_bytes),
         cmocka_unit_test(test_redact_non_url_is_unchanged),
+        cmocka_unit_test(test_redact_hides_password_behind_a_mistyped_scheme),
         cmocka_unit_test(test_unencoded_specials_in_password_are_not_echoed),
         cmocka_unit_test(test_params),
     };
