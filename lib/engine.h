@@ -44,6 +44,7 @@ typedef struct cut_tplan {
     int *key_scan;
 
     int64_t max_rejects;
+    int64_t estimate;   /* source rows, from the driver's statistics (0 = unknown) */
     int ndeps;          /* plans (indices) that must be loaded before this one */
     int *deps;
 } cut_tplan;
@@ -188,6 +189,9 @@ typedef struct cut_sched {
    (migrate). Stops starting tables after the first failure. */
 int cut_sched_run(cut_sched *s, int jobs, cut_error *err);
 cut_result *cut_result_new_for_plan(const cut_plan *p);
+/* Fills each table's estimate from src and announces the tables to o->progress as
+   "queued" (so that a display knows the whole job before it starts). */
+void cut_plan_announce(cut_plan *p, cut_conn *src, const cut_run_opts *o);
 
 
 #endif

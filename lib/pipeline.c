@@ -730,10 +730,7 @@ static int migrate_table(const cut_plan *p, const cut_tplan *tp, cut_conn *src, 
                      : p->m->opts.batch_rows > 0 ? p->m->opts.batch_rows
                                                  : CUT_DEFAULT_BATCH_ROWS;
     unsigned char *refused = calloc((size_t)batch_rows, 1);
-    int64_t estimate = 0;
-    cut_error e2;
-    cut_error_clear(&e2);
-    src->drv->estimate_rows(src, tp->src, &estimate, &e2);
+    int64_t estimate = tp->estimate;
     int rc = refused ? CUT_OK : cut_error_set(err, CUT_ENOMEM, "out of memory");
     if (rc == CUT_OK)
         rc = src->drv->begin_read(src, err);
@@ -843,6 +840,21 @@ void cut_result_free(cut_result *r)
     free(r->target);
     free(r->mapping);
     free(r);
+}
+
+void cut_plan_announce(cut_plan *p, cut_conn *src, const cut_run_opts *o)
+{
+    for (int i = 0; i < p->n; i++) {
+        cut_error e;
+        cut_error_clear(&e);
+        int64_t n = 0;
+        if (src->drv->estimate_rows(src, p->t[i].src, &n, &e) == CUT_OK && n > 0)
+            p->t[i].estimate = n;
+        if (o && o->progress) {
+            cut_progress pr = {p->t[i].mt->target, "queued", 0, p->t[i].estimate, 0};
+            o->progress(o->progress_ud, &pr);
+        }
+    }
 }
 
 cut_result *cut_result_new_for_plan(const cut_plan *p)
@@ -1038,6 +1050,7 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
             goto done;
         }
     }
+    cut_plan_announce(p, src, o);
     int jobs = o && o->jobs > 0 ? o->jobs : cut_ncpu();
     if (tgt->drv->caps & CUT_DRV_SINGLE_WRITER)
         jobs = 1; /* one writer at a time: parallel loads would only wait on its lock */

@@ -138,6 +138,8 @@ typedef struct side {
     cut_digest *buckets;     /* NBUCKETS */
     const unsigned char *pick; /* pass 2: buckets to keep (NULL in pass 1) */
     hashbag *refused;        /* source side: rows the target refused at load */
+    const cut_run_opts *o;   /* progress (source side, pass 1) */
+    pthread_mutex_t *progress_lock;
     struct rowmap *keep;     /* pass 2: rows kept */
     cut_buf scratch, key, enc;
     int rc;
@@ -247,6 +249,18 @@ static int side_batch(void *ud, cut_batch *b, cut_error *err)
     return CUT_OK;
 }
 
+/* Source side, after each batch: progress (rows read from the source). */
+static void side_progress(void *ud, const cut_counts *c)
+{
+    side *sd = ud;
+    if (!sd->o || !sd->o->progress)
+        return;
+    cut_progress pr = {sd->tp->mt->target, "verify", c->source_rows, sd->tp->estimate, 0};
+    pthread_mutex_lock(sd->progress_lock);
+    sd->o->progress(sd->o->progress_ud, &pr);
+    pthread_mutex_unlock(sd->progress_lock);
+}
+
 static void side_run(side *sd)
 {
     cut_error_clear(&sd->err);
@@ -254,7 +268,8 @@ static void side_run(side *sd)
         sd->rc = sd->conn->drv->begin_read(sd->conn, &sd->err);
         if (sd->rc == CUT_OK) {
             cut_stream_opts so = {.batch_rows = sd->batch_rows, .cancel = sd->cancel,
-                                  .fn = side_batch, .ud = sd};
+                                  .fn = side_batch, .ud = sd,
+                                  .on_batch = sd->pick ? NULL : side_progress};
             sd->rc = cut_stream_source(sd->p, sd->tp, sd->conn, &so, &sd->c, &sd->err);
         }
         sd->conn->drv->end_read(sd->conn);
@@ -516,6 +531,8 @@ static int verify_table(const cut_plan *p, const cut_tplan *tp, cut_conn *src, c
     side_init(&t, p, tp, tgt, o, 0);
     int rc = load_refused_rows(p, tp, &refused, err);
     s.refused = &refused;
+    s.o = o;
+    s.progress_lock = progress_lock;
     s.buckets = calloc(NBUCKETS, sizeof(cut_digest));
     t.buckets = calloc(NBUCKETS, sizeof(cut_digest));
     if (rc == CUT_OK && (!s.buckets || !t.buckets))
@@ -583,6 +600,7 @@ int cut_verify(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_erro
         rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
         goto done;
     }
+    cut_plan_announce(p, src, o);
     int jobs = o && o->jobs > 0 ? o->jobs : cut_ncpu();
     /* Each table already reads both sides at once. */
     jobs = jobs > 1 ? jobs / 2 : 1;

@@ -26,4 +26,13 @@ int cmd_report(int argc, char **argv);
    returns an exit status (tools/cmd_run.c). */
 int cli_journal_restored(const char *path, const char *snapshot, const cut_snap_info *info);
 
+/* The progress display on stderr (tools/progress.c): pass cli_progress_fn as the
+   library's progress callback with the cli_progress as its argument. */
+typedef struct cli_progress cli_progress;
+cli_progress *cli_progress_new(int quiet);
+void cli_progress_fn(void *ud, const cut_progress *p);
+/* Erases the live block (on a terminal) before other output goes to stderr. */
+void cli_progress_clear(cli_progress *p);
+void cli_progress_free(cli_progress *p);
+
 #endif

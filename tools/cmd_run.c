@@ -90,8 +90,9 @@ static int open_existing(const char *path, cut_journal **j)
 
 typedef struct run_display {
     int quiet, tty;
-    double last, start;
+    double start;
     int64_t run;
+    cli_progress *prog; /* tables within a step */
 } run_display;
 
 static void on_step(void *ud, const cut_step_event *ev)
@@ -100,8 +101,9 @@ static void on_step(void *ud, const cut_step_event *ev)
     d->run = ev->run;
     if (d->quiet)
         return;
-    if (d->tty)
-        fputs("\r\033[K", stderr);
+    /* A step line ends the previous step's table display. */
+    cli_progress_free(d->prog);
+    d->prog = cli_progress_new(d->quiet);
     if (strcmp(ev->status, "running") == 0) {
         fprintf(stderr, "cutover: run %" PRId64 ": %s ...\n", ev->run, ev->step);
         d->start = mono();
@@ -115,20 +117,8 @@ static void on_step(void *ud, const cut_step_event *ev)
 static void on_progress(void *ud, const cut_progress *p)
 {
     run_display *d = ud;
-    if (d->quiet)
-        return;
-    double t = mono();
-    if (!p->done && t - d->last < (d->tty ? 0.2 : 10.0))
-        return;
-    d->last = t;
-    if (d->tty) {
-        fprintf(stderr, "\r\033[K  %s %-24s %12" PRId64 " rows%s", p->phase, p->table, p->rows,
-                p->done ? "\n" : "");
-    } else {
-        fprintf(stderr, "cutover:   %s %s: %" PRId64 " rows%s\n", p->phase, p->table, p->rows,
-                p->done ? ", done" : "");
-    }
-    fflush(stderr);
+    if (!d->quiet && d->prog)
+        cli_progress_fn(d->prog, p);
 }
 
 /* ----------------------------------------------------------------- run */
@@ -236,7 +226,7 @@ int cmd_run(int argc, char **argv)
         status = fail(NULL, &err);
         goto done;
     }
-    run_display d = {quiet, isatty(2), 0, mono(), 0};
+    run_display d = {quiet, isatty(2), mono(), 0, NULL};
     o.step = on_step;
     o.step_ud = &d;
     o.progress = on_progress;
@@ -246,6 +236,8 @@ int cmd_run(int argc, char **argv)
     int64_t run = 0;
     cut_run_outcome outcome = CUT_OUTCOME_ERROR;
     int rc = cut_runbook(m, j, &o, &run, &outcome, &err);
+    cli_progress_free(d.prog);
+    d.prog = NULL;
     if (run) {
         cut_error e2;
         cut_error_clear(&e2);

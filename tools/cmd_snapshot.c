@@ -102,49 +102,6 @@ static const char *human(uint64_t n, char *buf, size_t size)
     return buf;
 }
 
-/* ------------------------------------------------------------- progress */
-
-typedef struct progress_state {
-    int tty;
-    double last;
-    double start;
-} progress_state;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void on_progress(void *ud, const cut_progress *p)
-{
-    progress_state *ps = ud;
-    double t = now_s();
-    if (!p->done && t - ps->last < (ps->tty ? 0.2 : 10.0))
-        return;
-    if (!p->done && p->rows == 0)
-        return; /* a table starting: its first rows will say so */
-    ps->last = t;
-    double el = t - ps->start;
-    double rate = el > 0 ? (double)p->rows / el : 0;
-    if (ps->tty) {
-        char pct[16] = "";
-        if (p->estimate > 0 && !p->done) {
-            double f = 100.0 * (double)p->rows / (double)p->estimate;
-            snprintf(pct, sizeof(pct), " %3.0f%%", f > 100 ? 100.0 : f);
-        }
-        fprintf(stderr, "\r\033[K%s %-24s %12" PRId64 " rows%s %10.0f rows/s%s", p->phase, p->table,
-                p->rows, pct, rate, p->done ? "\n" : "");
-    } else {
-        fprintf(stderr, "cutover: %s %s: %" PRId64 " rows%s (%.0f rows/s)\n", p->phase, p->table,
-                p->rows, p->done ? ", done" : "", rate);
-    }
-    if (p->done)
-        ps->start = t;
-    fflush(stderr);
-}
-
 /* ------------------------------------------------------------ tables */
 
 static int name_width(const cut_snap_info *in)
@@ -292,11 +249,9 @@ int cmd_snapshot(int argc, char **argv)
     const char **tables = NULL;
     if (tables_arg && !(o.tables = tables = split_list(tables_arg)))
         return EXIT_ERROR;
-    progress_state ps = {isatty(2), 0, now_s()};
-    if (!quiet) {
-        o.progress = on_progress;
-        o.progress_ud = &ps;
-    }
+    cli_progress *prog = cli_progress_new(quiet);
+    o.progress = cli_progress_fn;
+    o.progress_ud = prog;
     o.cancel = &cancel_flag;
     install_signals();
     cut_error err;
@@ -313,6 +268,7 @@ int cmd_snapshot(int argc, char **argv)
         if (rc == CUT_OK)
             rc = cut_snapshot_mapping(m, output, &o, &info, &err);
     }
+    cli_progress_free(prog);
     int status = EXIT_OK;
     if (rc) {
         char buf[2048];
@@ -478,17 +434,16 @@ int cmd_restore(int argc, char **argv)
     const char **tables = NULL;
     if (tables_arg && !(o.tables = tables = split_list(tables_arg)))
         return EXIT_ERROR;
-    progress_state ps = {isatty(2), 0, now_s()};
-    if (!quiet) {
-        o.progress = on_progress;
-        o.progress_ud = &ps;
-    }
+    cli_progress *prog = cli_progress_new(quiet);
+    o.progress = cli_progress_fn;
+    o.progress_ud = prog;
     o.cancel = &cancel_flag;
     install_signals();
     cut_error err;
     cut_error_clear(&err);
     cut_snap_info *info = NULL;
     int rc = cut_snapshot_restore(argv[optind], target, &o, &info, &err);
+    cli_progress_free(prog);
     int status = EXIT_OK;
     int64_t rows = 0;
     for (int i = 0; info && i < info->ntables; i++)

@@ -56,47 +56,6 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
     return EXIT_ERROR;
 }
 
-/* ------------------------------------------------------------- progress */
-
-typedef struct progress_state {
-    int tty;
-    double last;
-    double start;
-} progress_state;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void on_progress(void *ud, const cut_progress *p)
-{
-    progress_state *ps = ud;
-    double t = now_s();
-    if (!p->done && t - ps->last < (ps->tty ? 0.2 : 10.0))
-        return;
-    ps->last = t;
-    double el = t - ps->start;
-    double rate = el > 0 ? (double)p->rows / el : 0;
-    if (ps->tty) {
-        char pct[16] = "";
-        if (p->estimate > 0 && !p->done)
-            snprintf(pct, sizeof(pct), " %3.0f%%",
-                     100.0 * (double)p->rows / (double)p->estimate > 100 ? 100.0
-                     : 100.0 * (double)p->rows / (double)p->estimate);
-        fprintf(stderr, "\r\033[K%s %-24s %12" PRId64 " rows%s %10.0f rows/s%s", p->phase, p->table,
-                p->rows, pct, rate, p->done ? "\n" : "");
-    } else {
-        fprintf(stderr, "cutover: %s %s: %" PRId64 " rows%s (%.0f rows/s)\n", p->phase, p->table,
-                p->rows, p->done ? ", done" : "", rate);
-    }
-    if (p->done)
-        ps->start = t;
-    fflush(stderr);
-}
-
 /* ------------------------------------------------------------- helpers */
 
 /* Splits "a,b,c" into a NULL-terminated array (caller frees the array and the copy). */
@@ -277,16 +236,15 @@ static int cmd_migrate(int argc, char **argv)
     cut_result *res = NULL;
     if (c.tables_arg)
         o.tables = c.tables = split_list(c.tables_arg);
-    progress_state ps = {isatty(2), now_s(), now_s()};
-    if (!quiet) {
-        o.progress = on_progress;
-        o.progress_ud = &ps;
-    }
+    cli_progress *prog = cli_progress_new(quiet);
+    o.progress = cli_progress_fn;
+    o.progress_ud = prog;
     o.cancel = &cancel_flag;
     install_signals();
     int rc = load_mapping(argv[optind], &c, &m, &err);
     if (rc == CUT_OK)
         rc = cut_migrate(m, &o, &res, &err);
+    cli_progress_free(prog);
     if (res)
         cut_report_migrate_text(res, stdout);
     fflush(stdout);
@@ -373,16 +331,15 @@ static int cmd_verify(int argc, char **argv)
     cut_result *res = NULL;
     if (c.tables_arg)
         o.tables = c.tables = split_list(c.tables_arg);
-    progress_state ps = {isatty(2), now_s(), now_s()};
-    if (!quiet) {
-        o.progress = on_progress;
-        o.progress_ud = &ps;
-    }
+    cli_progress *prog = cli_progress_new(quiet);
+    o.progress = cli_progress_fn;
+    o.progress_ud = prog;
     o.cancel = &cancel_flag;
     install_signals();
     int rc = load_mapping(argv[optind], &c, &m, &err);
     if (rc == CUT_OK)
         rc = cut_verify(m, &o, &res, &err);
+    cli_progress_free(prog);
     int status;
     if (rc) {
         if (res)
