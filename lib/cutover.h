@@ -331,6 +331,32 @@ typedef struct cut_progress {
 } cut_progress;
 typedef void (*cut_progress_fn)(void *ud, const cut_progress *p);
 
+/*
+ * A chunk of a table: the rows whose (single, integer) key falls in a range,
+ * loaded in a transaction of its own. A table that is not chunked is one chunk
+ * (ranged = 0). Chunks are what a resumed migration skips or redoes.
+ */
+typedef struct cut_chunk {
+    const char *table; /* target table */
+    int index, count;  /* this is chunk index of count */
+    int ranged;
+    int has_lo, has_hi;
+    int64_t lo, hi;    /* key >= lo (has_lo) and key < hi (has_hi) */
+    /* the chunk's results */
+    int64_t source_rows, filtered, rejected, loaded, zero_dates;
+    cut_digest digest; /* of the rows loaded */
+} cut_chunk;
+
+/* Hooks of a resumable migration (the runbook journals chunks with them). */
+typedef struct cut_chunk_hooks {
+    void *ud;
+    /* 1 when this chunk (same table, index, count and range) committed earlier: then its
+       results are filled in *c and it is not loaded again. */
+    int (*is_done)(void *ud, cut_chunk *c);
+    /* A chunk committed (called from a worker thread, serialised). */
+    void (*done)(void *ud, const cut_chunk *c);
+} cut_chunk_hooks;
+
 typedef struct cut_run_opts {
     int jobs;                  /* parallel tables (0 = number of cores) */
     const char *const *tables; /* NULL-terminated subset of target tables, or NULL for all */
@@ -343,6 +369,11 @@ typedef struct cut_run_opts {
     cut_progress_fn progress;
     void *progress_ud;
     volatile sig_atomic_t *cancel; /* set non-zero to stop at the next batch */
+    /* migrate: split a table with a single integer key (copied as is into the target)
+       into key ranges of about this many rows, each loaded in its own transaction and in
+       parallel (0 = options.chunk_rows, else 250000; < 0 = never) */
+    int64_t chunk_rows;
+    const cut_chunk_hooks *chunks; /* resumable migration (NULL = none) */
 } cut_run_opts;
 
 void cut_run_opts_init(cut_run_opts *o);

@@ -2,6 +2,7 @@
  * driver.c — the driver registry, connecting by URL, and table-description
  * helpers shared by the drivers.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -65,6 +66,17 @@ void cut_disconnect(cut_conn *c)
     cut_url *url = c->url;
     c->drv->disconnect(c);
     cut_url_free(url);
+}
+
+void cut_range_sql(cut_buf *out, const char *qcol, int has_lo, int64_t lo, int has_hi,
+                   int64_t hi)
+{
+    if (has_lo)
+        cut_buf_printf(out, "%s >= %" PRId64, qcol, lo);
+    if (has_hi)
+        cut_buf_printf(out, "%s%s < %" PRId64, has_lo ? " AND " : "", qcol, hi);
+    if (!has_lo && !has_hi)
+        cut_buf_printf(out, "1 = 1");
 }
 
 int cut_describe(cut_conn *c, const char *name, cut_table **out, cut_error *err)

@@ -81,6 +81,13 @@ typedef struct cut_load_opts {
     int allow_nonempty; /* do not refuse a non-empty table (chunked loads, restore) */
     int in_tx;          /* the caller holds a transaction (tx_begin): the load neither
                            begins nor commits one; load_commit only finishes the load */
+    /* A chunk: first delete the table's rows whose integer column range_col is in the
+       range (>= lo when has_lo, < hi when has_hi), in the load's transaction, so that a
+       chunk loaded again (resume) never duplicates rows. Implies allow_nonempty. */
+    int ranged;
+    int range_col;
+    int has_lo, has_hi;
+    int64_t lo, hi;
 } cut_load_opts;
 
 typedef struct cut_driver {
@@ -100,6 +107,10 @@ typedef struct cut_driver {
     int (*estimate_rows)(cut_conn *c, const cut_table *t, int64_t *rows, cut_error *err);
     /* The exact number of rows. */
     int (*count_rows)(cut_conn *c, const cut_table *t, int64_t *rows, cut_error *err);
+    /* min and max of integer column col (for key-range chunks); *empty when no row has a
+       value. NULL when the driver cannot (then tables are not chunked). */
+    int (*key_bounds)(cut_conn *c, const cut_table *t, int col, int64_t *min, int64_t *max,
+                      int *empty, cut_error *err);
 
     /* Starts a consistent read-only view for the scans that follow (may be a no-op). */
     int (*begin_read)(cut_conn *c, cut_error *err);
@@ -162,6 +173,11 @@ const cut_driver *cut_driver_find(const char *scheme);
 /* Parses url, finds the driver, connects. The connection owns the parsed URL. */
 int cut_connect(const char *url, int mode, cut_conn **out, cut_error *err);
 void cut_disconnect(cut_conn *c);
+
+/* Appends "col >= lo AND col < hi" (the parts that apply; "1 = 1" when neither) to out;
+   qcol is the column name already quoted for the dialect. */
+void cut_range_sql(cut_buf *out, const char *qcol, int has_lo, int64_t lo, int has_hi,
+                   int64_t hi);
 
 /* Driver-neutral conveniences used by the core. */
 int cut_describe(cut_conn *c, const char *name, cut_table **out, cut_error *err);

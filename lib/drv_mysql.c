@@ -1470,6 +1470,31 @@ static void my_load_free(my_load *l)
     free(l);
 }
 
+static int my_key_bounds(cut_conn *base, const cut_table *t, int col, int64_t *min,
+                         int64_t *max, int *empty, cut_error *err)
+{
+    my_conn *c = (my_conn *)base;
+    cut_buf sql = {0};
+    for (int k = 0; k < 2; k++) {
+        cut_buf_reset(&sql);
+        cut_buf_printf(&sql, "SELECT %s(", k ? "MAX" : "MIN");
+        quote_ident(&sql, t->cols[col].name);
+        cut_buf_printf(&sql, ") FROM ");
+        quote_ident(&sql, t->name);
+        int is_null = 0;
+        int rc = my_scalar(c, cut_buf_cstr(&sql), k ? max : min, &is_null, err, "key bounds");
+        if (rc) {
+            cut_buf_free(&sql);
+            return rc;
+        }
+        *empty = is_null;
+        if (is_null)
+            break;
+    }
+    cut_buf_free(&sql);
+    return CUT_OK;
+}
+
 static int my_load_open(cut_conn *base, const cut_table *t, const cut_load_opts *o, cut_load **out,
                         cut_error *err)
 {
@@ -1521,7 +1546,19 @@ static int my_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
     l->own_tx = !c->in_tx && !o->in_tx;
     if (l->own_tx && (rc = my_exec_sql(c, "START TRANSACTION", err, "begin")))
         goto fail;
-    if (!o->allow_nonempty) {
+    if (o->ranged) {
+        /* A chunk replaces its key range: loading it again never duplicates rows. */
+        cut_buf q = {0};
+        quote_ident(&q, t->cols[o->range_col].name);
+        cut_buf_reset(&sql);
+        cut_buf_printf(&sql, "DELETE FROM ");
+        quote_ident(&sql, t->name);
+        cut_buf_printf(&sql, " WHERE ");
+        cut_range_sql(&sql, cut_buf_cstr(&q), o->has_lo, o->lo, o->has_hi, o->hi);
+        cut_buf_free(&q);
+        if ((rc = my_exec_sql(c, cut_buf_cstr(&sql), err, "delete chunk range")))
+            goto rollback;
+    } else if (!o->allow_nonempty) {
         cut_buf_reset(&sql);
         cut_buf_printf(&sql, "SELECT COUNT(*) FROM ");
         quote_ident(&sql, t->name);
@@ -1681,6 +1718,7 @@ const cut_driver cut_driver_mysql = {
     .list_tables = my_list_tables,
     .estimate_rows = my_estimate_rows,
     .count_rows = my_count_rows,
+    .key_bounds = my_key_bounds,
     .begin_read = my_begin_read,
     .end_read = my_end_read,
     .scan_open = my_scan_open,

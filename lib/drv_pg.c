@@ -1149,6 +1149,35 @@ static int find_deferrable_fks(pg_load *l, const cut_table *t, const cut_load_op
     return rc;
 }
 
+static int pg_key_bounds(cut_conn *base, const cut_table *t, int col, int64_t *min,
+                         int64_t *max, int *empty, cut_error *err)
+{
+    pg_conn *c = (pg_conn *)base;
+    cut_buf q = {0}, qc = {0};
+    quote_table(&q, t);
+    quote_ident(&qc, t->cols[col].name);
+    char *sql = cut_asprintf("SELECT min(%s)::bigint, max(%s)::bigint FROM %s", cut_buf_cstr(&qc),
+                             cut_buf_cstr(&qc), cut_buf_cstr(&q));
+    cut_buf_free(&q);
+    cut_buf_free(&qc);
+    if (!sql)
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    PGresult *res = pg_query(c, sql, 0, NULL, err, "reading the key range of", t->name);
+    free(sql);
+    if (!res)
+        return err->code;
+    int rc = CUT_OK;
+    *empty = PQntuples(res) != 1 || PQgetisnull(res, 0, 0) || PQgetisnull(res, 0, 1);
+    if (!*empty) {
+        const char *a0 = PQgetvalue(res, 0, 0), *a1 = PQgetvalue(res, 0, 1);
+        if (cut_parse_int64(a0, strlen(a0), min) || cut_parse_int64(a1, strlen(a1), max))
+            rc = cut_error_set(err, CUT_ESERVER, "PostgreSQL: unexpected key range of %s",
+                               t->name);
+    }
+    PQclear(res);
+    return rc;
+}
+
 static int pg_load_open(cut_conn *base, const cut_table *t, const cut_load_opts *o,
                         cut_load **out, cut_error *err)
 {
@@ -1186,7 +1215,16 @@ static int pg_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
         load_free(l);
         return rc;
     }
-    if (!o->allow_nonempty) {
+    if (o->ranged && rc == CUT_OK) {
+        /* A chunk replaces its key range: loading it again never duplicates rows. */
+        cut_buf q2 = {0}, del = {0};
+        quote_ident(&q2, t->cols[o->range_col].name);
+        cut_buf_printf(&del, "DELETE FROM %s WHERE ", l->qname);
+        cut_range_sql(&del, cut_buf_cstr(&q2), o->has_lo, o->lo, o->has_hi, o->hi);
+        rc = pg_cmd(c, cut_buf_cstr(&del), err, "deleting a chunk's key range of", t->name);
+        cut_buf_free(&q2);
+        cut_buf_free(&del);
+    } else if (!o->allow_nonempty) {
         char *check = cut_asprintf("SELECT count(*) FROM (SELECT 1 FROM %s LIMIT 1) x",
                                    l->qname);
         int64_t n = 0;
@@ -1747,6 +1785,7 @@ const cut_driver cut_driver_pg = {
     .list_tables = pg_list_tables,
     .estimate_rows = pg_estimate_rows,
     .count_rows = pg_count_rows,
+    .key_bounds = pg_key_bounds,
     .begin_read = pg_begin_read,
     .end_read = pg_end_read,
     .scan_open = pg_scan_open,

@@ -410,6 +410,37 @@ static int sq_estimate_rows(cut_conn *base, const cut_table *t, int64_t *rows, c
     return CUT_OK;
 }
 
+static int sq_key_bounds(cut_conn *base, const cut_table *t, int col, int64_t *min, int64_t *max,
+                         int *empty, cut_error *err)
+{
+    sq_conn *c = (sq_conn *)base;
+    cut_buf sql = {0};
+    cut_buf_printf(&sql, "SELECT min(");
+    quote_ident(&sql, t->cols[col].name);
+    cut_buf_printf(&sql, "), max(");
+    quote_ident(&sql, t->cols[col].name);
+    cut_buf_printf(&sql, ") FROM ");
+    quote_ident(&sql, t->name);
+    sqlite3_stmt *st = NULL;
+    int rc = sq_prepare(c, cut_buf_cstr(&sql), &st, err);
+    cut_buf_free(&sql);
+    if (rc)
+        return rc;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        rc = sq_error(c->db, err, CUT_ESERVER, "key bounds");
+    } else if (sqlite3_column_type(st, 0) != SQLITE_INTEGER ||
+               sqlite3_column_type(st, 1) != SQLITE_INTEGER) {
+        /* No rows, or keys SQLite does not hold as integers: not chunkable. */
+        *empty = 1;
+    } else {
+        *empty = 0;
+        *min = sqlite3_column_int64(st, 0);
+        *max = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int sq_begin_read(cut_conn *base, cut_error *err)
 {
     sq_conn *c = (sq_conn *)base;
@@ -620,7 +651,21 @@ static int sq_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
         rc = sq_error(c->db, err, CUT_ESERVER, "begin");
         goto fail;
     }
-    if (!o->allow_nonempty) {
+    if (o->ranged) {
+        /* A chunk replaces its key range: loading it again never duplicates rows. */
+        cut_buf q = {0};
+        quote_ident(&q, t->cols[o->range_col].name);
+        cut_buf_reset(&sql);
+        cut_buf_printf(&sql, "DELETE FROM ");
+        quote_ident(&sql, t->name);
+        cut_buf_printf(&sql, " WHERE ");
+        cut_range_sql(&sql, cut_buf_cstr(&q), o->has_lo, o->lo, o->has_hi, o->hi);
+        cut_buf_free(&q);
+        if (sqlite3_exec(c->db, cut_buf_cstr(&sql), NULL, NULL, NULL) != SQLITE_OK) {
+            rc = sq_error(c->db, err, CUT_ESERVER, "delete chunk range");
+            goto rollback;
+        }
+    } else if (!o->allow_nonempty) {
         cut_buf_reset(&sql);
         cut_buf_printf(&sql, "SELECT count(*) FROM ");
         quote_ident(&sql, t->name);
@@ -830,7 +875,11 @@ static int sq_load_rows(cut_load *base, const cut_batch *b, cut_reject_fn rej, v
         const char *bad = NULL;
         for (int i = 0; i < l->ncols && !bad; i++) {
             bad = bind_value(l->ins, i + 1, l->kinds[i], &row[i]);
-            if (!bad && l->numeric_affinity[i] && !cut_cell_is_null(&row[i]) &&
+            if (bad) {
+                /* The reject record of a load has no column: the reason names it. */
+                snprintf(reason, sizeof(reason), "column %s: %s", l->names[i], bad);
+                bad = reason;
+            } else if (l->numeric_affinity[i] && !cut_cell_is_null(&row[i]) &&
                 l->kinds[i] != CUT_T_INT && l->kinds[i] != CUT_T_FLOAT &&
                 l->kinds[i] != CUT_T_BOOL && l->kinds[i] != CUT_T_BYTES)
                 bad = affinity_changes(l, i, &row[i]);
@@ -971,6 +1020,7 @@ const cut_driver cut_driver_sqlite = {
     .list_tables = sq_list_tables,
     .estimate_rows = sq_estimate_rows,
     .count_rows = sq_count_rows,
+    .key_bounds = sq_key_bounds,
     .begin_read = sq_begin_read,
     .end_read = sq_end_read,
     .scan_open = sq_scan_open,

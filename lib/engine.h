@@ -158,8 +158,29 @@ int cut_stream_source(const cut_plan *p, const cut_tplan *tp, cut_conn *src,
 int cut_stream_target(const cut_plan *p, const cut_tplan *tp, cut_conn *tgt, int batch_rows,
                       volatile sig_atomic_t *cancel, cut_batch_fn fn, void *ud, cut_error *err);
 
-/* The reject file of a table: <dir>/<table>.rejects.jsonl. Caller frees. */
+/* The reject file of a table: <dir>/<table>.rejects.jsonl, or for chunk k of n > 1
+   <dir>/<table>.part-NNNN.rejects.jsonl. Caller frees. */
 char *cut_reject_path(const cut_plan *p, const cut_tplan *tp);
+char *cut_reject_chunk_path(const cut_plan *p, const cut_tplan *tp, int k, int n);
+/* Calls fn on each existing reject file of a table (whole and chunks). */
+int cut_reject_files(const cut_plan *p, const cut_tplan *tp,
+                     int (*fn)(void *ud, const char *path), void *ud);
+
+/* A reject file being written (by the mapping and the loading thread). */
+typedef struct cut_reject_file {
+    char *path;
+    FILE *f;
+    int failed; /* could not write: reported once */
+    cut_buf line, key;
+    pthread_mutex_t lock; /* guards all of the above */
+} cut_reject_file;
+/* Takes ownership of path; the file is created at the first reject. */
+void cut_reject_file_init(cut_reject_file *rf, char *path);
+/* The cut_reject_sink that writes one JSON line per rejected row (ud: the file). */
+void cut_reject_write(void *ud, const cut_tplan *tp, const cut_batch *scan, int r,
+                      const cut_reject *rj);
+/* Closes; CUT_EIO when any line could not be written. */
+int cut_reject_file_close(cut_reject_file *rf, cut_error *err);
 /* Creates the reject directory (and its parents). */
 int cut_reject_dir_create(const cut_plan *p, cut_error *err);
 
@@ -167,27 +188,43 @@ int cut_reject_dir_create(const cut_plan *p, cut_error *err);
 
 /* ------------------------------------------------- table scheduling */
 
-/* Shared state of the table workers (migrate and verify). */
+/* One unit of work: a table, or a key-range chunk of one (migrate). */
+typedef struct cut_task {
+    int table;        /* plan index */
+    int64_t estimate; /* rows, for largest-first */
+    int state;        /* 0 waiting, 1 running, 2 done, 3 failed */
+    cut_chunk chunk;  /* migrate: the range and, once done, its results */
+    int range_tcol;   /* migrate, ranged: the target column of the key */
+    int range_scol;   /* migrate, ranged: the source column of the key */
+} cut_task;
+
+/* Shared state of the workers (sched.c). */
 typedef struct cut_sched {
     const cut_plan *p;
     const cut_run_opts *o;
     cut_result *res;
-    pthread_mutex_t mu; /* guards next/done/started/failed/first_err */
+    pthread_mutex_t mu; /* guards tasks[].state, left, failed, rc, first_err */
     pthread_cond_t cv;
-    int *state; /* per table: 0 waiting, 1 running, 2 done, 3 failed */
+    int ntasks, cap;
+    cut_task *tasks;
+    int *left;          /* per table: tasks not done yet */
     int failed;
     int rc;
     cut_error first_err;
-    pthread_mutex_t progress_lock;
+    pthread_mutex_t progress_lock; /* serialises progress and per-table results */
     int mode; /* CUT_OPEN_WRITE for migrate (target), CUT_OPEN_READ for verify */
-    int (*run)(struct cut_sched *s, int i, cut_conn *src, cut_conn *tgt, cut_error *err);
+    int (*run)(struct cut_sched *s, int task, cut_conn *src, cut_conn *tgt, cut_error *err);
     cut_conn *src0, *tgt0; /* the planning connections, used by the first worker */
+    void *ud;              /* the command's own state */
 } cut_sched;
 
-/* Runs s->run over every table with up to jobs workers (each with its own
-   connections), starting a table only when the tables it depends on are done
-   (migrate). Stops starting tables after the first failure. */
+/* Appends a task (returns its index, -1 on OOM). */
+int cut_sched_add(cut_sched *s, int table, int64_t estimate);
+/* Runs s->run over every waiting task with up to jobs workers (each with its own
+   connections). Without tasks, each table of the plan is one. Stops starting tasks
+   after the first failure, whose error it returns. */
 int cut_sched_run(cut_sched *s, int jobs, cut_error *err);
+void cut_sched_free(cut_sched *s);
 cut_result *cut_result_new_for_plan(const cut_plan *p);
 /* Fills each table's estimate from src and announces the tables to o->progress as
    "queued" (so that a display knows the whole job before it starts). */

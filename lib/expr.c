@@ -140,14 +140,14 @@ static int compile_error(const cut_expr_spec *spec, cut_expr *e, const char *wha
             at = offset_pos(text, (size_t)off, pos);
         char sugg[256];
         cut_suggest(name, (const char *const *)e->src_names, e->nsrc, sugg, sizeof(sugg));
-        cut_error_set(err, CUT_EMAPPING, "%s: unknown source column '%s' in table %s%s%s%s",
-                      what, name, spec->table, sugg[0] ? " (did you mean " : "", sugg,
-                      sugg[0] ? "?)" : "");
+        cut_error_set(err, CUT_EMAPPING, "%s%sunknown source column '%s' in table %s%s%s%s",
+                      what, *what ? ": " : "", name, spec->source ? spec->source : spec->table,
+                      sugg[0] ? " (did you mean " : "", sugg, sugg[0] ? "?)" : "");
     } else if (strstr(msg, "not authorized")) {
-        cut_error_set(err, CUT_EMAPPING, "%s: %s", what,
+        cut_error_set(err, CUT_EMAPPING, "%s%s%s", what, *what ? ": " : "",
                       actx_denied ? actx_denied : "only expressions over the source row are allowed");
     } else {
-        cut_error_set(err, CUT_EMAPPING, "%s: %s", what, msg);
+        cut_error_set(err, CUT_EMAPPING, "%s%s%s", what, *what ? ": " : "", msg);
     }
     cut_error_set_pos(err, spec->file, at.line, at.col);
     cut_error_set_table(err, spec->table);
@@ -166,7 +166,7 @@ static int is_blank(const char *s)
 /* lookup('name', …) with a literal name must name a lookup of the mapping: a typo would
    otherwise reject every row at run time. */
 static int check_lookups(const cut_expr_spec *spec, const char *text, cut_pos pos,
-                         const char *what, cut_error *err)
+                         const char *what, const char *colname, cut_error *err)
 {
     const cut_mapping *m = spec->mapping;
     for (long base = 0, rel; (rel = find_word(text + base, "lookup")) >= 0;) {
@@ -203,12 +203,15 @@ static int check_lookups(const cut_expr_spec *spec, const char *text, cut_pos po
         for (int i = 0; m && i < m->nlookups && nn < 64; i++)
             names[nn++] = m->lookups[i].name;
         cut_suggest(name, names, nn, sugg, sizeof(sugg));
-        cut_error_set(err, CUT_EMAPPING, "%s: unknown lookup '%s'%s%s%s", what, name,
+        cut_error_set(err, CUT_EMAPPING, "%s%sunknown lookup '%s'%s%s%s", what,
+                      *what ? ": " : "", name,
                       sugg[0] ? " (did you mean " : (nn ? "" : " (the mapping has no lookups:)"),
                       sugg, sugg[0] ? "?)" : "");
         cut_pos at_pos = offset_pos(text, (size_t)at, pos);
         cut_error_set_pos(err, spec->file, at_pos.line, at_pos.col);
         cut_error_set_table(err, spec->table);
+        if (colname)
+            cut_error_set_column(err, colname);
         return CUT_EMAPPING;
     }
     return CUT_OK;
@@ -230,16 +233,22 @@ static int check_one(const cut_expr_spec *spec, cut_expr *e, auth_ctx *actx, con
         cut_buf_free(&sql);
         return CUT_EMAPPING;
     }
-    if (tail && !is_blank(tail)) {
+    /* A second statement after it, or a second value in it ("a), (b" closes the
+       parenthesis around the text and opens another): either would shift the outputs
+       of the evaluation statement, which puts the expressions side by side. */
+    if ((tail && !is_blank(tail)) || sqlite3_column_count(st) != 1) {
         sqlite3_finalize(st);
         cut_buf_free(&sql);
-        cut_error_set(err, CUT_EMAPPING, "%s: must be a single SQL expression", what);
+        cut_error_set(err, CUT_EMAPPING, "%s%smust be a single SQL expression", what,
+                      *what ? ": " : "");
         cut_error_set_pos(err, spec->file, pos.line, pos.col);
         cut_error_set_table(err, spec->table);
+        if (colname)
+            cut_error_set_column(err, colname);
         return CUT_EMAPPING;
     }
     cut_buf_free(&sql);
-    if (check_lookups(spec, text, pos, what, err)) {
+    if (check_lookups(spec, text, pos, what, colname, err)) {
         sqlite3_finalize(st);
         return CUT_EMAPPING;
     }
@@ -311,8 +320,10 @@ int cut_expr_compile(const cut_expr_spec *spec, cut_expr **out, cut_error *err)
     auth_ctx actx = {e, NULL};
     sqlite3_set_authorizer(e->db, authorizer, &actx);
     for (int i = 0; i < spec->nexpr; i++) {
+        /* The column is the error's context: the message need not repeat it. */
         char what[300];
-        snprintf(what, sizeof(what), "column %s", spec->expr_names ? spec->expr_names[i] : "?");
+        snprintf(what, sizeof(what), "%s%s", spec->expr_names ? "" : "column ",
+                 spec->expr_names ? "" : "?");
         if ((rc = check_one(spec, e, &actx, spec->exprs[i], spec->expr_pos[i], what,
                             spec->expr_names ? spec->expr_names[i] : NULL, &e->single[i], err)))
             goto done;

@@ -20,6 +20,7 @@ typedef struct cut_expr cut_expr;
 typedef struct cut_expr_spec {
     const char *file;              /* mapping path, for messages */
     const char *table;             /* target table, for messages */
+    const char *source;            /* source table, for messages (NULL: table) */
     const cut_mapping *mapping;    /* lookups */
     int nsrc;                      /* source columns available */
     const char *const *src_names;

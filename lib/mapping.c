@@ -32,7 +32,7 @@
 static const char *const root_keys[] = {"source", "target", "options", "lookups", "tables"};
 static const char *const option_keys[] = {"source_timezone", "zero_dates", "dst_overlap",
                                           "max_rejects",     "reject_dir", "batch_rows",
-                                          "source_encoding"};
+                                          "source_encoding", "chunk_rows"};
 static const char *const table_keys[] = {"from", "key", "where", "max_rejects", "columns"};
 static const char *const encodings[] = {"utf8", "latin1", "cp1252"};
 
@@ -570,6 +570,11 @@ static int parse_options(parse_ctx *c, cut_map_options *o, const yaml_node_t *no
             int64_t rows = 0;
             rc = int_value(c, v, "batch_rows", 1, MAX_BATCH_ROWS, &rows);
             o->batch_rows = (int)rows;
+        } else if (key_is(k, "chunk_rows")) {
+            /* 0 turns chunking off; internally 0 means "not given". */
+            int64_t rows = 0;
+            rc = int_value(c, v, "chunk_rows", 0, INT64_MAX, &rows);
+            o->chunk_rows = rows == 0 ? -1 : rows;
         } else if (key_is(k, "source_encoding")) {
             int i = 0;
             rc = enum_value(c, v, "source_encoding", encodings, (int)CUT_ARRAY_LEN(encodings),
@@ -979,7 +984,12 @@ int cut_mapping_load(const char *path, cut_mapping **out, cut_error *err)
     *out = NULL;
     f = fopen(path, "rb");
     if (!f) {
-        rc = cut_error_set(err, CUT_EIO, "cannot read mapping %s: %s", path, strerror(errno));
+        /* A URL given in place of the mapping must not be echoed with its password. */
+        int e = errno;
+        char *shown = cut_url_redact(path);
+        rc = cut_error_set(err, CUT_EIO, "cannot read mapping %s: %s", shown ? shown : "",
+                           strerror(e));
+        free(shown);
         goto done;
     }
     for (;;) {

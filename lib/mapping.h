@@ -54,6 +54,7 @@ typedef struct cut_map_options {
     int64_t max_rejects;         /* default 0 */
     char *reject_dir;            /* NULL = default (see cut_run_opts) */
     int batch_rows;              /* 0 = default */
+    int64_t chunk_rows;          /* 0 = default; -1 = never chunk */
     char *source_encoding;       /* NULL = utf8; also latin1, cp1252 */
     cut_pos source_encoding_pos;
 } cut_map_options;

@@ -1,10 +1,10 @@
 /*
  * pipeline.c — the streaming core: the row mapper (source canon → expressions
- * → target canon → hash), bounded batch queues, the scanner thread, and
- * cut_migrate.
+ * → target canon → hash), bounded batch queues, the scanner and loader
+ * threads (cut_stream_source), the target reader, and reject files.
  *
- * Memory is constant whatever the table size: a fixed pool of batches
- * circulates between the scanner thread and the thread that maps and loads;
+ * Memory is constant whatever the table size: fixed pools of batches
+ * circulate between the scanner thread, the mapping thread and the loader;
  * cells point into the batch that read them unless canonicalization changed
  * the bytes (then into an arena that is reset with the batch).
  */
@@ -573,19 +573,18 @@ int cut_stream_target(const cut_plan *p, const cut_tplan *tp, cut_conn *tgt, int
 
 /* ------------------------------------------------------------- rejects */
 
-typedef struct reject_file {
-    char *path;
-    FILE *f;
-    int failed; /* could not write: reported once */
-    cut_buf line, key;
-    pthread_mutex_t lock; /* the mapper and the loader thread both write; guards all above */
-} reject_file;
+void cut_reject_file_init(cut_reject_file *rf, char *path)
+{
+    memset(rf, 0, sizeof(*rf));
+    rf->path = path;
+    pthread_mutex_init(&rf->lock, NULL);
+}
 
 /* One JSON object per line: {"table","stage","key","line","column","value","reason"}. */
-static void reject_write(void *ud, const cut_tplan *tp, const cut_batch *scan, int r,
-                         const cut_reject *rj)
+void cut_reject_write(void *ud, const cut_tplan *tp, const cut_batch *scan, int r,
+                      const cut_reject *rj)
 {
-    reject_file *rf = ud;
+    cut_reject_file *rf = ud;
     pthread_mutex_lock(&rf->lock);
     if (rf->failed) {
         pthread_mutex_unlock(&rf->lock);
@@ -636,7 +635,7 @@ static void reject_write(void *ud, const cut_tplan *tp, const cut_batch *scan, i
     pthread_mutex_unlock(&rf->lock);
 }
 
-static int reject_close(reject_file *rf, cut_error *err)
+int cut_reject_file_close(cut_reject_file *rf, cut_error *err)
 {
     int rc = CUT_OK;
     if (rf->f && fclose(rf->f) != 0 && !rf->failed)
@@ -647,165 +646,6 @@ static int reject_close(reject_file *rf, cut_error *err)
     cut_buf_free(&rf->key);
     free(rf->path);
     pthread_mutex_destroy(&rf->lock);
-    return rc;
-}
-
-/* --------------------------------------------------------------- migrate */
-
-/* The loader's state: touched only by the thread that calls load_batch. */
-typedef struct load_ctx {
-    const cut_tplan *tp;
-    cut_load *load;
-    const cut_driver *drv;
-    int64_t loaded;   /* rows the target took */
-    int64_t refused_n; /* rows the target refused (load rejects) */
-    cut_digest digest; /* of the rows loaded */
-    reject_file *rf;
-    unsigned char *refused; /* per row of the current batch */
-    const cut_batch *cur;
-    /* progress is reported from the mapping thread */
-    const cut_run_opts *o;
-    pthread_mutex_t *progress_lock;
-    int64_t estimate;
-} load_ctx;
-
-static void load_refused(void *ud, int row, const char *reason)
-{
-    load_ctx *lc = ud;
-    lc->refused[row] = 1;
-    const cut_batch *b = lc->cur;
-    lc->refused_n++;
-    cut_reject rj = {"load", NULL, NULL, reason, &b->hash[row]};
-    reject_write(lc->rf, lc->tp, b->src, (int)b->aux[row], &rj);
-}
-
-static int load_batch(void *ud, cut_batch *b, cut_error *err)
-{
-    load_ctx *lc = ud;
-    memset(lc->refused, 0, (size_t)b->nrows);
-    lc->cur = b;
-    int rc = lc->drv->load_rows(lc->load, b, load_refused, lc, err);
-    if (rc)
-        return rc;
-    for (int r = 0; r < b->nrows; r++) {
-        if (lc->refused[r])
-            continue;
-        cut_digest_add(&lc->digest, b->hash[r]);
-        lc->loaded++;
-    }
-    return CUT_OK;
-}
-
-/* After each mapped batch (mapping thread): progress. */
-static void load_progress(void *ud, const cut_counts *c)
-{
-    load_ctx *lc = ud;
-    if (!lc->o || !lc->o->progress)
-        return;
-    cut_progress pr = {lc->tp->mt->target, "migrate", c->source_rows, lc->estimate, 0};
-    pthread_mutex_lock(lc->progress_lock);
-    lc->o->progress(lc->o->progress_ud, &pr);
-    pthread_mutex_unlock(lc->progress_lock);
-}
-
-/* Migrates one table; fills res. */
-static int migrate_table(const cut_plan *p, const cut_tplan *tp, cut_conn *src, cut_conn *tgt,
-                         const cut_run_opts *o, pthread_mutex_t *progress_lock,
-                         cut_table_result *res, cut_error *err)
-{
-    double t0 = cut_now();
-    cut_counts c = {0};
-    reject_file rf;
-    memset(&rf, 0, sizeof(rf));
-    pthread_mutex_init(&rf.lock, NULL);
-    rf.path = cut_reject_path(p, tp);
-    if (!rf.path) {
-        pthread_mutex_destroy(&rf.lock);
-        return cut_error_set(err, CUT_ENOMEM, "out of memory");
-    }
-    /* A previous run's rejects must not outlive this run of the table. */
-    unlink(rf.path);
-    cut_load *load = NULL;
-    int batch_rows = o && o->batch_rows > 0 ? o->batch_rows
-                     : p->m->opts.batch_rows > 0 ? p->m->opts.batch_rows
-                                                 : CUT_DEFAULT_BATCH_ROWS;
-    unsigned char *refused = calloc((size_t)batch_rows, 1);
-    int64_t estimate = tp->estimate;
-    int rc = refused ? CUT_OK : cut_error_set(err, CUT_ENOMEM, "out of memory");
-    if (rc == CUT_OK)
-        rc = src->drv->begin_read(src, err);
-    cut_load_opts lo = {tp->out_cols, tp->nout, 0, 0};
-    if (rc == CUT_OK)
-        rc = tgt->drv->load_open(tgt, tp->tgt, &lo, &load, err);
-    load_ctx lc;
-    memset(&lc, 0, sizeof(lc));
-    cut_digest_init(&lc.digest);
-    if (rc == CUT_OK) {
-        lc.tp = tp;
-        lc.load = load;
-        lc.drv = tgt->drv;
-        lc.rf = &rf;
-        lc.refused = refused;
-        lc.o = o;
-        lc.progress_lock = progress_lock;
-        lc.estimate = estimate;
-        cut_stream_opts so = {
-            .batch_rows = batch_rows,
-            .cancel = o ? o->cancel : NULL,
-            .sink = reject_write,
-            .sink_ud = &rf,
-            .fn = load_batch,
-            .ud = &lc,
-            .async = 1,
-            .on_batch = load_progress,
-        };
-        rc = cut_stream_source(p, tp, src, &so, &c, err);
-        /* A reject that could not be written is a row that would vanish: fail the table
-           before committing anything. */
-        if (rc == CUT_OK && rf.failed)
-            rc = cut_error_set(err, CUT_EIO, "cannot write reject file %s", rf.path);
-        if (rc == CUT_OK) {
-            rc = tgt->drv->load_commit(load, err);
-        } else {
-            tgt->drv->load_abort(load);
-        }
-        load = NULL;
-    }
-    src->drv->end_read(src);
-    cut_error e3;
-    cut_error_clear(&e3);
-    int rrc = reject_close(&rf, &e3);
-    if (rc == CUT_OK && rrc) {
-        *err = e3;
-        rc = rrc;
-    }
-    free(refused);
-    c.rejected += lc.refused_n;
-    c.loaded = lc.loaded;
-    res->source_rows = c.source_rows;
-    res->filtered = c.filtered;
-    res->rejected = c.rejected;
-    res->loaded = rc == CUT_OK ? c.loaded : 0;
-    res->zero_dates = c.zero_dates;
-    res->expected = lc.digest;
-    res->seconds = cut_now() - t0;
-    res->status = rc == CUT_OK ? CUT_TABLE_OK : CUT_TABLE_FAILED;
-    if (rc) {
-        if (!err->table[0])
-            cut_error_set_table(err, tp->mt->target);
-        char buf[2048];
-        res->error = cut_strdup(cut_error_format(err, buf, sizeof(buf)));
-    }
-    if (c.rejected) {
-        char *path = cut_reject_path(p, tp);
-        res->reject_file = path;
-    }
-    if (o && o->progress) {
-        cut_progress pr = {tp->mt->target, "migrate", c.source_rows, estimate, 1};
-        pthread_mutex_lock(progress_lock);
-        o->progress(o->progress_ud, &pr);
-        pthread_mutex_unlock(progress_lock);
-    }
     return rc;
 }
 
@@ -879,196 +719,3 @@ cut_result *cut_result_new_for_plan(const cut_plan *p)
     return r;
 }
 
-/* Picks the next table whose dependencies are loaded; -1 when none is left. */
-static int sched_next(cut_sched *s)
-{
-    pthread_mutex_lock(&s->mu);
-    for (;;) {
-        if (s->failed) {
-            pthread_mutex_unlock(&s->mu);
-            return -1;
-        }
-        int waiting = 0;
-        for (int i = 0; i < s->p->n; i++) {
-            if (s->state[i] != 0)
-                continue;
-            waiting = 1;
-            int ready = 1;
-            for (int d = 0; d < s->p->t[i].ndeps; d++)
-                ready = ready && s->state[s->p->t[i].deps[d]] == 2;
-            /* Dependencies only order loads; verify reads in any order. */
-            if (ready || s->mode == CUT_OPEN_READ) {
-                s->state[i] = 1;
-                pthread_mutex_unlock(&s->mu);
-                return i;
-            }
-        }
-        if (!waiting) {
-            pthread_mutex_unlock(&s->mu);
-            return -1;
-        }
-        pthread_cond_wait(&s->cv, &s->mu);
-    }
-}
-
-static void sched_done(cut_sched *s, int i, int rc, const cut_error *err)
-{
-    pthread_mutex_lock(&s->mu);
-    s->state[i] = rc ? 3 : 2;
-    if (rc && !s->failed) {
-        s->failed = 1;
-        s->rc = rc;
-        s->first_err = *err;
-    }
-    pthread_cond_broadcast(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-}
-
-typedef struct worker {
-    cut_sched *s;
-    int first; /* uses the planning connections */
-} worker;
-
-static void *worker_main(void *arg)
-{
-    worker *w = arg;
-    cut_sched *s = w->s;
-    cut_conn *src = w->first ? s->src0 : NULL, *tgt = w->first ? s->tgt0 : NULL;
-    cut_error err;
-    cut_error_clear(&err);
-    int rc = CUT_OK;
-    if (!w->first) {
-        rc = cut_connect(s->p->m->source, CUT_OPEN_READ, &src, &err);
-        if (rc == CUT_OK)
-            rc = cut_connect(s->p->m->target, s->mode, &tgt, &err);
-    }
-    int i;
-    while ((i = sched_next(s)) >= 0) {
-        if (rc == CUT_OK) {
-            cut_error_clear(&err);
-            rc = s->run(s, i, src, tgt, &err);
-        }
-        sched_done(s, i, rc, &err);
-        if (rc)
-            break;
-    }
-    if (!w->first) {
-        cut_disconnect(src);
-        cut_disconnect(tgt);
-    }
-    return NULL;
-}
-
-int cut_sched_run(cut_sched *s, int jobs, cut_error *err)
-{
-    int n = s->p->n;
-    if (jobs < 1)
-        jobs = 1;
-    if (jobs > n)
-        jobs = n ? n : 1;
-    s->state = calloc((size_t)n + 1, sizeof(int));
-    worker *ws = calloc((size_t)jobs, sizeof(worker));
-    pthread_t *th = calloc((size_t)jobs, sizeof(pthread_t));
-    if (!s->state || !ws || !th) {
-        free(s->state);
-        free(ws);
-        free(th);
-        return cut_error_set(err, CUT_ENOMEM, "out of memory");
-    }
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
-    pthread_mutex_init(&s->progress_lock, NULL);
-    cut_error_clear(&s->first_err);
-    int started = 0;
-    for (int k = 1; k < jobs; k++) {
-        ws[k].s = s;
-        if (pthread_create(&th[k], NULL, worker_main, &ws[k]) == 0)
-            started = k;
-        else
-            break;
-    }
-    ws[0].s = s;
-    ws[0].first = 1;
-    worker_main(&ws[0]);
-    for (int k = 1; k <= started; k++)
-        pthread_join(th[k], NULL);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cv);
-    pthread_mutex_destroy(&s->progress_lock);
-    free(s->state);
-    free(ws);
-    free(th);
-    if (s->rc)
-        *err = s->first_err;
-    return s->rc;
-}
-
-static int migrate_one(cut_sched *s, int i, cut_conn *src, cut_conn *tgt, cut_error *err)
-{
-    return migrate_table(s->p, &s->p->t[i], src, tgt, s->o, &s->progress_lock, &s->res->tables[i],
-                         err);
-}
-
-int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_error *err)
-{
-    *res = NULL;
-    cut_conn *src = NULL, *tgt = NULL;
-    cut_plan *p = NULL;
-    int rc;
-    if (!m->source || !m->target)
-        return cut_error_set(err, CUT_EMAPPING, "%s: the mapping needs a source and a target URL",
-                             m->path);
-    double t0 = cut_now();
-    if ((rc = cut_connect(m->source, CUT_OPEN_READ, &src, err)) ||
-        (rc = cut_connect(m->target, CUT_OPEN_WRITE, &tgt, err)) ||
-        (rc = cut_plan_build(m, o, src, tgt, NULL, &p, err)))
-        goto done;
-    cut_result *r = cut_result_new_for_plan(p);
-    if (!r) {
-        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
-        goto done;
-    }
-    if ((rc = cut_reject_dir_create(p, err))) {
-        cut_result_free(r);
-        goto done;
-    }
-    if (o && o->truncate) {
-        /* Empty every table first, children first, in one transaction: a parent cannot
-           be emptied while its children still point at it. */
-        cut_table **tabs = calloc((size_t)p->n + 1, sizeof(cut_table *));
-        if (!tabs) {
-            cut_result_free(r);
-            rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
-            goto done;
-        }
-        for (int i = 0; i < p->n; i++)
-            tabs[i] = p->t[p->n - 1 - i].tgt;
-        rc = tgt->drv->truncate(tgt, tabs, p->n, err);
-        free(tabs);
-        if (rc) {
-            cut_result_free(r);
-            goto done;
-        }
-    }
-    cut_plan_announce(p, src, o);
-    int jobs = o && o->jobs > 0 ? o->jobs : cut_ncpu();
-    if (tgt->drv->caps & CUT_DRV_SINGLE_WRITER)
-        jobs = 1; /* one writer at a time: parallel loads would only wait on its lock */
-    cut_sched s;
-    memset(&s, 0, sizeof(s));
-    s.p = p;
-    s.o = o;
-    s.res = r;
-    s.mode = CUT_OPEN_WRITE;
-    s.run = migrate_one;
-    s.src0 = src;
-    s.tgt0 = tgt;
-    rc = cut_sched_run(&s, jobs, err);
-    r->seconds = cut_now() - t0;
-    *res = r;
-done:
-    cut_plan_free(p);
-    cut_disconnect(src);
-    cut_disconnect(tgt);
-    return rc;
-}

@@ -4,6 +4,7 @@
  * row keys, and orders the tables so that referenced tables load first.
  * Problems are collected (check shows them all), the first one is returned.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -137,6 +138,7 @@ void cut_tplan_expr_spec(const cut_plan *p, const cut_tplan *tp, cut_expr_spec *
     memset(spec, 0, sizeof(*spec));
     spec->file = p->m->path;
     spec->table = tp->mt->target;
+    spec->source = tp->mt->source;
     spec->mapping = p->m;
     spec->nsrc = tp->nscan;
     spec->src_names = tp->scan_names;
@@ -221,6 +223,18 @@ static int bind_table(pctx *c, cut_plan *p, const cut_map_table *mt, cut_conn *s
                 problem(c, CUT_ESCHEMA, mc->target_pos, mt->target, mc->target,
                         "unknown target column '%s' in table %s%s", mc->target, mt->target,
                         dym(sugg, dbuf, sizeof(dbuf)));
+                continue;
+            }
+            /* Two keys of columns: that name one target column (names that differ only
+               in case, where the target ignores it) would both be written, one lost. */
+            int twice = -1;
+            for (int j = 0; j < i && twice < 0; j++)
+                if (cut_table_column(T, mt->cols[j].target) == ti)
+                    twice = j;
+            if (twice >= 0) {
+                problem(c, CUT_EMAPPING, mc->target_pos, mt->target, T->cols[ti].name,
+                        "target column %s is mapped twice (lines %ld and %ld)", T->cols[ti].name,
+                        mt->cols[twice].target_pos.line, mc->target_pos.line);
                 continue;
             }
             int si = -1;
@@ -308,7 +322,7 @@ static int bind_table(pctx *c, cut_plan *p, const cut_map_table *mt, cut_conn *s
     int expr_ok = 1;
     if (nexpr || mt->where) {
         cut_expr_spec spec = {
-            .file = p->m->path, .table = mt->target, .mapping = p->m,
+            .file = p->m->path, .table = mt->target, .source = mt->source, .mapping = p->m,
             .nsrc = S->ncols, .src_names = all_names, .src_types = all_types,
             .nexpr = nexpr, .exprs = etext, .expr_pos = epos, .expr_names = enames,
             .where = mt->where, .where_pos = mt->where_pos,
@@ -677,19 +691,69 @@ int cut_reject_dir_create(const cut_plan *p, cut_error *err)
     return rc;
 }
 
-char *cut_reject_path(const cut_plan *p, const cut_tplan *tp)
+/* The table's name made safe for a file name (any character may be in it). */
+static char *reject_stem(const cut_plan *p, const cut_tplan *tp)
 {
-    /* Table names may hold any character: keep the file name portable. */
     cut_buf name = {0};
     for (const char *s = tp->mt->target; *s; s++) {
         unsigned char ch = (unsigned char)*s;
         if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-            ch == '_' || ch == '-' || ch == '.' || ch >= 0x80)
+            ch == '_' || ch == '-' || (ch == '.' && s != tp->mt->target) || ch >= 0x80)
             cut_buf_appendc(&name, (char)ch);
         else
             cut_buf_printf(&name, "%%%02X", ch);
     }
-    char *path = cut_asprintf("%s/%s.rejects.jsonl", p->reject_dir, cut_buf_cstr(&name));
+    char *stem = cut_asprintf("%s/%s", p->reject_dir, cut_buf_cstr(&name));
     cut_buf_free(&name);
+    return stem;
+}
+
+char *cut_reject_path(const cut_plan *p, const cut_tplan *tp)
+{
+    return cut_reject_chunk_path(p, tp, 0, 1);
+}
+
+char *cut_reject_chunk_path(const cut_plan *p, const cut_tplan *tp, int k, int n)
+{
+    char *stem = reject_stem(p, tp);
+    if (!stem)
+        return NULL;
+    char *path = n > 1 ? cut_asprintf("%s.part-%04d.rejects.jsonl", stem, k)
+                       : cut_asprintf("%s.rejects.jsonl", stem);
+    free(stem);
     return path;
+}
+
+int cut_reject_files(const cut_plan *p, const cut_tplan *tp,
+                     int (*fn)(void *ud, const char *path), void *ud)
+{
+    char *stem = reject_stem(p, tp);
+    if (!stem)
+        return CUT_ENOMEM;
+    int rc = CUT_OK;
+    char *whole = cut_asprintf("%s.rejects.jsonl", stem);
+    if (!whole)
+        rc = CUT_ENOMEM;
+    if (rc == CUT_OK && access(whole, F_OK) == 0)
+        rc = fn(ud, whole);
+    free(whole);
+    /* Chunk files: the directory is read, not globbed: table names may hold glob syntax. */
+    const char *base = strrchr(stem, '/') ? strrchr(stem, '/') + 1 : stem;
+    size_t bl = strlen(base);
+    DIR *d = rc == CUT_OK ? opendir(p->reject_dir) : NULL;
+    struct dirent *e;
+    while (d && rc == CUT_OK && (e = readdir(d))) {
+        const char *nm = e->d_name, *tail = ".rejects.jsonl";
+        size_t n = strlen(nm), tl = strlen(tail);
+        if (n == bl + 10 + tl && strncmp(nm, base, bl) == 0 &&
+            strncmp(nm + bl, ".part-", 6) == 0 && strcmp(nm + n - tl, tail) == 0) {
+            char *path = cut_asprintf("%s/%s", p->reject_dir, nm);
+            rc = path ? fn(ud, path) : CUT_ENOMEM;
+            free(path);
+        }
+    }
+    if (d)
+        closedir(d);
+    free(stem);
+    return rc;
 }

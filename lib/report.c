@@ -99,10 +99,9 @@ void cut_report_verify_text(const cut_result *r, FILE *out)
             fprintf(out, "%s: %s\n", t->table, t->error);
             continue;
         }
-        int64_t limit = r->max_rejects;
         if (t->status == CUT_TABLE_MISMATCH && cut_digest_equal(&t->expected, &t->actual))
-            fprintf(out, "%s: %" PRId64 " rejected rows exceed max_rejects%s\n", t->table,
-                    t->rejected, limit >= 0 ? "" : "");
+            fprintf(out, "%s: %" PRId64 " rejected row%s exceed%s max_rejects\n", t->table,
+                    t->rejected, t->rejected == 1 ? "" : "s", t->rejected == 1 ? "s" : "");
         if (cut_digest_equal(&t->expected, &t->actual))
             continue;
         if (t->source_rows - t->filtered - t->rejected != t->loaded)

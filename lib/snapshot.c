@@ -1915,8 +1915,12 @@ int cut_snapshot_url(const char *url, const char *path, const cut_snapshot_opts 
                              : cut_error_set(err, CUT_EUNSUPPORTED, "%s cannot list its tables",
                                              c->drv->name);
     cut_disconnect(c);
-    if (rc == CUT_OK && n == 0)
-        rc = cut_error_set(err, CUT_ENOTFOUND, "%s has no tables to snapshot", url);
+    if (rc == CUT_OK && n == 0) {
+        char *shown = cut_url_redact(url); /* never the password */
+        rc = cut_error_set(err, CUT_ENOTFOUND, "%s has no tables to snapshot",
+                           shown ? shown : "the database");
+        free(shown);
+    }
     if (rc == CUT_OK) {
         const char **v = calloc((size_t)n + 1, sizeof(char *));
         if (!v) {
@@ -2322,7 +2326,7 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
     }
     for (int i = 0; i < n; i++) {
         const snap_table *st = &s->tabs[rt[i].ti];
-        cut_load_opts lo = {rt[i].cols, st->t->ncols, 0, 1};
+        cut_load_opts lo = {.cols = rt[i].cols, .ncols = st->t->ncols, .in_tx = 1};
         load_ctx lc;
         memset(&lc, 0, sizeof(lc));
         lc.drv = c->drv;

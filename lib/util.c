@@ -330,10 +330,9 @@ int cut_json_string(cut_buf *b, const char *s, size_t len)
                 cut_buf_append(b, s + i, seq);
                 i += seq;
             } else {
-                /* Invalid UTF-8 cannot appear in JSON: show the byte as U+FFFD's escape form. */
-                char e[10];
-                snprintf(e, sizeof(e), "\\u00%02x", c);
-                cut_buf_append(b, e, 6);
+                /* Invalid UTF-8 cannot appear in JSON: each bad byte becomes U+FFFD (not
+                   \u00XX, which would read back as a valid Latin-1 character). */
+                cut_buf_append(b, "\\ufffd", 6);
                 i++;
             }
         }

@@ -70,21 +70,21 @@ static int hashbag_take(hashbag *s, cut_hash128 h)
     return 0;
 }
 
-/* Loads the row hashes of the "stage":"load" rejects of a table (written by migrate). */
-static int load_refused_rows(const cut_plan *p, const cut_tplan *tp, hashbag *s, cut_error *err)
+typedef struct refused_ctx {
+    hashbag *s;
+    cut_error *err;
+} refused_ctx;
+
+/* Adds the row hashes of the "stage":"load" lines of one reject file. */
+static int read_refused(void *ud, const char *path)
 {
-    char *path = cut_reject_path(p, tp);
-    if (!path)
-        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    refused_ctx *rc_ = ud;
+    hashbag *s = rc_->s;
     FILE *f = fopen(path, "r");
-    if (!f) {
-        int e = errno;
-        int rc = e == ENOENT ? CUT_OK
-                             : cut_error_set(err, CUT_EIO, "cannot read reject file %s: %s", path,
-                                             strerror(e));
-        free(path);
-        return rc;
-    }
+    if (!f)
+        return errno == ENOENT ? CUT_OK
+                               : cut_error_set(rc_->err, CUT_EIO, "cannot read reject file %s: %s",
+                                               path, strerror(errno));
     char *line = NULL;
     size_t cap = 0;
     int rc = CUT_OK;
@@ -104,7 +104,7 @@ static int load_refused_rows(const cut_plan *p, const cut_tplan *tp, hashbag *s,
             int nc = s->cap ? s->cap * 2 : 64;
             cut_hash128 *v = realloc(s->h, sizeof(cut_hash128) * (size_t)nc);
             if (!v) {
-                rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+                rc = cut_error_set(rc_->err, CUT_ENOMEM, "out of memory");
                 break;
             }
             s->h = v;
@@ -112,15 +112,25 @@ static int load_refused_rows(const cut_plan *p, const cut_tplan *tp, hashbag *s,
         }
         s->h[s->n++] = h;
     }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* Loads the row hashes of the "stage":"load" rejects of a table (written by migrate, in one
+   file per table or per chunk). */
+static int load_refused_rows(const cut_plan *p, const cut_tplan *tp, hashbag *s, cut_error *err)
+{
+    refused_ctx ctx = {s, err};
+    int rc = cut_reject_files(p, tp, read_refused, &ctx);
+    if (rc == CUT_ENOMEM && !err->code)
+        cut_error_set(err, CUT_ENOMEM, "out of memory");
     if (rc == CUT_OK && s->n) {
         qsort(s->h, (size_t)s->n, sizeof(cut_hash128), hash_cmp);
         s->used = calloc((size_t)s->n, 1);
         if (!s->used)
             rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
     }
-    free(line);
-    fclose(f);
-    free(path);
     return rc;
 }
 
@@ -574,8 +584,9 @@ static int verify_table(const cut_plan *p, const cut_tplan *tp, cut_conn *src, c
     return rc;
 }
 
-static int verify_one(cut_sched *s, int i, cut_conn *src, cut_conn *tgt, cut_error *err)
+static int verify_one(cut_sched *s, int task, cut_conn *src, cut_conn *tgt, cut_error *err)
 {
+    int i = s->tasks[task].table;
     int rc = verify_table(s->p, &s->p->t[i], src, tgt, s->o, &s->progress_lock,
                           &s->res->tables[i], err);
     return rc;
@@ -614,6 +625,7 @@ int cut_verify(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_erro
     s.src0 = src;
     s.tgt0 = tgt;
     rc = cut_sched_run(&s, jobs, err);
+    cut_sched_free(&s);
     r->seconds = cut_now() - t0;
     r->go = rc == CUT_OK;
     for (int i = 0; i < r->ntables; i++)

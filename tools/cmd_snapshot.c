@@ -181,18 +181,23 @@ static const char snapshot_help[] =
     "\n"
     "Exit status: 0 written, 2 error (FILE is left as it was).\n";
 
-/* Whether arg names a database (a URL with a known scheme) rather than a mapping file. */
-static int is_url(const char *arg)
+/*
+ * Whether arg names a database rather than a mapping file: 1 a URL (a known scheme,
+ * or any scheme when no such file exists: the driver lookup names it), 0 a mapping,
+ * -1 a URL that does not parse (err says why, its password hidden) — opened as a
+ * mapping, it would be quoted whole in "cannot read mapping".
+ */
+static int is_url(const char *arg, cut_error *err)
 {
     cut_url *u = NULL;
-    cut_error e;
-    cut_error_clear(&e);
-    if (cut_url_parse(arg, &u, &e) != CUT_OK)
-        return 0;
+    struct stat st;
+    int exists = stat(arg, &st) == 0;
+    if (cut_url_parse(arg, &u, err) != CUT_OK)
+        return !exists && (strstr(arg, "://") || strchr(arg, '@')) ? -1 : 0;
     int known = strcmp(u->scheme, "sqlite") == 0 || strcmp(u->scheme, "csv") == 0 ||
                 strcmp(u->scheme, "postgresql") == 0 || strcmp(u->scheme, "mysql") == 0;
     cut_url_free(u);
-    return known;
+    return known || !exists;
 }
 
 int cmd_snapshot(int argc, char **argv)
@@ -235,7 +240,14 @@ int cmd_snapshot(int argc, char **argv)
     if (!output)
         return usage_error("snapshot", "needs -o FILE, the snapshot to write");
     const char *what = argv[optind];
-    int url_mode = is_url(what);
+    cut_error uerr;
+    cut_error_clear(&uerr);
+    int url_mode = is_url(what, &uerr);
+    if (url_mode < 0) {
+        char buf[2048];
+        fprintf(stderr, "cutover: snapshot failed: %s\n", cut_error_format(&uerr, buf, sizeof(buf)));
+        return EXIT_ERROR;
+    }
     if (url_mode && target)
         return usage_error("snapshot", "--target goes with a MAPPING; give the URL itself instead");
     struct stat st;

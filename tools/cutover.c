@@ -187,6 +187,9 @@ static const char migrate_help[] =
     "  --rejects DIR      directory for <table>.rejects.jsonl\n"
     "                     (default: options.reject_dir, else <mapping name>.rejects)\n"
     "  --batch-rows N     rows per batch (default 4096)\n"
+    "  --chunk-rows N     split tables with a single integer key into key ranges of\n"
+    "                     about N rows, loaded in parallel, one transaction each\n"
+    "                     (default: options.chunk_rows, else 250000; 0 = never)\n"
     "  -q, --quiet        no progress on stderr\n"
     "  -h, --help         show this help\n"
     "\n"
@@ -201,13 +204,14 @@ static int cmd_migrate(int argc, char **argv)
                                          {"jobs", required_argument, 0, 'j'},
                                          {"rejects", required_argument, 0, 'r'},
                                          {"batch-rows", required_argument, 0, 'b'},
+                                         {"chunk-rows", required_argument, 0, 'C'},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     common c = {0};
     cut_run_opts o;
     cut_run_opts_init(&o);
-    int ch;
+    int ch, chunk = 0;
     while ((ch = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
         switch (ch) {
         case 's': c.source = optarg; break;
@@ -222,6 +226,11 @@ static int cmd_migrate(int argc, char **argv)
         case 'b':
             if (parse_int("migrate", "--batch-rows", optarg, 1, 1000000, &o.batch_rows))
                 return EXIT_ERROR;
+            break;
+        case 'C':
+            if (parse_int("migrate", "--chunk-rows", optarg, 0, 2000000000, &chunk))
+                return EXIT_ERROR;
+            o.chunk_rows = chunk ? chunk : -1;
             break;
         case 'q': quiet = 1; break;
         case 'h': fputs(migrate_help, stdout); return EXIT_GO;

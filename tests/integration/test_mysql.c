@@ -253,7 +253,7 @@ static void load(cut_conn *c, const char *table, cut_batch *b, rejects *rj)
     int cols[64];
     for (int i = 0; i < t->ncols; i++)
         cols[i] = i;
-    cut_load_opts lo = {cols, t->ncols, 0, 0};
+    cut_load_opts lo = {.cols = cols, .ncols = t->ncols, .allow_nonempty = 0, .in_tx = 0};
     cut_load *l = NULL;
     if (c->drv->load_open(c, t, &lo, &l, &err))
         fail_msg("load_open: %s", err.msg);
@@ -917,7 +917,7 @@ static void test_load_open_refuses_non_empty_and_non_transactional_tables(void *
     cut_error_clear(&err);
     cut_table *t = describe(c, "ne");
     int cols[] = {0};
-    cut_load_opts lo = {cols, 1, 0, 0};
+    cut_load_opts lo = {.cols = cols, .ncols = 1, .allow_nonempty = 0, .in_tx = 0};
     cut_load *l = NULL;
     assert_int_equal(c->drv->load_open(c, t, &lo, &l, &err), CUT_ESTATE);
     assert_non_null(strstr(err.msg, "not empty (1 rows)"));
@@ -941,7 +941,7 @@ static void test_abort_rolls_back_and_commit_moves_auto_increment(void **state)
     cut_error_clear(&err);
     cut_table *t = describe(c, "ai");
     int cols[] = {0, 1};
-    cut_load_opts lo = {cols, 2, 0, 0};
+    cut_load_opts lo = {.cols = cols, .ncols = 2, .allow_nonempty = 0, .in_tx = 0};
     cut_batch *b = batch_of(2, (const char *const[]){"0|zero", "41|a", "7|b"}, 3);
     cut_load *l = NULL;
     rejects rj = {0};
@@ -980,7 +980,7 @@ static void test_caller_transaction_spans_truncate_and_loads(void **state)
     assert_int_equal(c->drv->tx_begin(c, &err), 0);
     assert_int_equal(c->drv->truncate(c, order, 2, &err), 0);
     int cols[] = {0};
-    cut_load_opts lo = {cols, 1, 0, 1};
+    cut_load_opts lo = {.cols = cols, .ncols = 1, .allow_nonempty = 0, .in_tx = 1};
     cut_load *l = NULL;
     cut_batch *b = batch_of(1, (const char *const[]){"5"}, 1);
     rejects rj = {0};

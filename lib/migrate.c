@@ -1,0 +1,453 @@
+/*
+ * migrate.c — cut_migrate: plans the work (a task per table, or per key-range
+ * chunk of a big table), empties the targets when told to, and runs the tasks
+ * on the worker pool. Each task streams its rows (scanner thread → mapping →
+ * loader thread) into the target in a transaction of its own; a chunk first
+ * deletes its key range, so that a chunk loaded again after an interruption
+ * never duplicates a row. Per-table results are the sums of their chunks'.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "util.h"
+
+#define DEFAULT_CHUNK_ROWS 250000
+#define MAX_CHUNKS 4096
+
+/* Per-table bookkeeping shared by the workers (guarded by s->progress_lock). */
+typedef struct mig_table {
+    int64_t rows;   /* source rows read so far, all chunks */
+    double started; /* first chunk's start (0 = not started) */
+    int left;       /* chunks not finished */
+    int failed;
+} mig_table;
+
+typedef struct mig_state {
+    mig_table *t;
+    const cut_chunk_hooks *hooks;
+} mig_state;
+
+/* --------------------------------------------------------------- loading */
+
+/* The loader's state: touched only by the thread that calls load_batch. */
+typedef struct load_ctx {
+    const cut_tplan *tp;
+    cut_load *load;
+    const cut_driver *drv;
+    int64_t loaded;    /* rows the target took */
+    int64_t refused_n; /* rows the target refused (load rejects) */
+    cut_digest digest; /* of the rows loaded */
+    cut_reject_file *rf;
+    unsigned char *refused; /* per row of the current batch */
+    const cut_batch *cur;
+    /* progress, from the mapping thread */
+    cut_sched *s;
+    int table;
+    int64_t reported; /* this chunk's source rows already added to the table's count */
+} load_ctx;
+
+static void load_refused(void *ud, int row, const char *reason)
+{
+    load_ctx *lc = ud;
+    lc->refused[row] = 1;
+    const cut_batch *b = lc->cur;
+    lc->refused_n++;
+    cut_reject rj = {"load", NULL, NULL, reason, &b->hash[row]};
+    cut_reject_write(lc->rf, lc->tp, b->src, (int)b->aux[row], &rj);
+}
+
+static int load_batch(void *ud, cut_batch *b, cut_error *err)
+{
+    load_ctx *lc = ud;
+    memset(lc->refused, 0, (size_t)b->nrows);
+    lc->cur = b;
+    int rc = lc->drv->load_rows(lc->load, b, load_refused, lc, err);
+    if (rc)
+        return rc;
+    for (int r = 0; r < b->nrows; r++) {
+        if (lc->refused[r])
+            continue;
+        cut_digest_add(&lc->digest, b->hash[r]);
+        lc->loaded++;
+    }
+    return CUT_OK;
+}
+
+static void emit(cut_sched *s, int table, int done)
+{
+    const cut_run_opts *o = s->o;
+    mig_state *ms = s->ud;
+    if (!o || !o->progress)
+        return;
+    const cut_tplan *tp = &s->p->t[table];
+    cut_progress pr = {tp->mt->target, "migrate", ms->t[table].rows, tp->estimate, done};
+    o->progress(o->progress_ud, &pr);
+}
+
+/* After each mapped batch (mapping thread): the table's progress, all chunks together. */
+static void load_progress(void *ud, const cut_counts *c)
+{
+    load_ctx *lc = ud;
+    mig_state *ms = lc->s->ud;
+    pthread_mutex_lock(&lc->s->progress_lock);
+    ms->t[lc->table].rows += c->source_rows - lc->reported;
+    lc->reported = c->source_rows;
+    emit(lc->s, lc->table, 0);
+    pthread_mutex_unlock(&lc->s->progress_lock);
+}
+
+/* Adds a finished chunk's results to its table's (holding progress_lock). */
+static void merge_chunk(cut_table_result *res, const cut_chunk *c)
+{
+    res->source_rows += c->source_rows;
+    res->filtered += c->filtered;
+    res->rejected += c->rejected;
+    res->loaded += c->loaded;
+    res->zero_dates += c->zero_dates;
+    cut_digest_merge(&res->expected, &c->digest);
+}
+
+/* Migrates one task (a table, or a chunk of one). */
+static int migrate_task(cut_sched *s, int ti, cut_conn *src, cut_conn *tgt, cut_error *err)
+{
+    const cut_plan *p = s->p;
+    const cut_run_opts *o = s->o;
+    mig_state *ms = s->ud;
+    cut_task *task = &s->tasks[ti];
+    cut_chunk *ch = &task->chunk;
+    const cut_tplan *tp = &p->t[task->table];
+    cut_table_result *res = &s->res->tables[task->table];
+    double t0 = cut_now();
+
+    pthread_mutex_lock(&s->progress_lock);
+    if (!ms->t[task->table].started)
+        ms->t[task->table].started = t0;
+    pthread_mutex_unlock(&s->progress_lock);
+
+    cut_counts c = {0};
+    cut_reject_file rf;
+    char *path = cut_reject_chunk_path(p, tp, ch->index, ch->count);
+    if (!path)
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    /* A previous attempt's rejects of this chunk must not outlive this one. */
+    unlink(path);
+    cut_reject_file_init(&rf, path);
+    int batch_rows = o && o->batch_rows > 0 ? o->batch_rows
+                     : p->m->opts.batch_rows > 0 ? p->m->opts.batch_rows
+                                                 : CUT_DEFAULT_BATCH_ROWS;
+    unsigned char *refused = calloc((size_t)batch_rows, 1);
+    int rc = refused ? CUT_OK : cut_error_set(err, CUT_ENOMEM, "out of memory");
+    if (rc == CUT_OK)
+        rc = src->drv->begin_read(src, err);
+    cut_load_opts lo = {.cols = tp->out_cols, .ncols = tp->nout};
+    cut_scan_opts range;
+    memset(&range, 0, sizeof(range));
+    if (ch->ranged) {
+        lo.ranged = 1;
+        lo.allow_nonempty = 1;
+        lo.range_col = task->range_tcol;
+        lo.has_lo = ch->has_lo;
+        lo.has_hi = ch->has_hi;
+        lo.lo = ch->lo;
+        lo.hi = ch->hi;
+        range.key_col = task->range_scol;
+        range.has_lo = ch->has_lo;
+        range.has_hi = ch->has_hi;
+        range.lo = ch->lo;
+        range.hi = ch->hi;
+    }
+    cut_load *load = NULL;
+    if (rc == CUT_OK)
+        rc = tgt->drv->load_open(tgt, tp->tgt, &lo, &load, err);
+    load_ctx lc;
+    memset(&lc, 0, sizeof(lc));
+    cut_digest_init(&lc.digest);
+    if (rc == CUT_OK) {
+        lc.tp = tp;
+        lc.load = load;
+        lc.drv = tgt->drv;
+        lc.rf = &rf;
+        lc.refused = refused;
+        lc.s = s;
+        lc.table = task->table;
+        cut_stream_opts so = {
+            .batch_rows = batch_rows,
+            .cancel = o ? o->cancel : NULL,
+            .sink = cut_reject_write,
+            .sink_ud = &rf,
+            .fn = load_batch,
+            .ud = &lc,
+            .async = 1,
+            .on_batch = load_progress,
+            .range = ch->ranged ? &range : NULL,
+        };
+        rc = cut_stream_source(p, tp, src, &so, &c, err);
+        /* A reject that could not be written is a row that would vanish: fail the chunk
+           before committing anything. */
+        if (rc == CUT_OK && rf.failed)
+            rc = cut_error_set(err, CUT_EIO, "cannot write reject file %s", rf.path);
+        if (rc == CUT_OK)
+            rc = tgt->drv->load_commit(load, err);
+        else
+            tgt->drv->load_abort(load);
+    }
+    src->drv->end_read(src);
+    cut_error e3;
+    cut_error_clear(&e3);
+    int rrc = cut_reject_file_close(&rf, &e3);
+    if (rc == CUT_OK && rrc) {
+        *err = e3;
+        rc = rrc;
+    }
+    free(refused);
+
+    ch->source_rows = c.source_rows;
+    ch->filtered = c.filtered;
+    ch->rejected = c.rejected + lc.refused_n;
+    ch->loaded = lc.loaded;
+    ch->zero_dates = c.zero_dates;
+    ch->digest = lc.digest;
+
+    pthread_mutex_lock(&s->progress_lock);
+    mig_table *mt = &ms->t[task->table];
+    mt->rows += c.source_rows - lc.reported;
+    if (rc == CUT_OK) {
+        merge_chunk(res, ch);
+        if (ms->hooks && ms->hooks->done)
+            ms->hooks->done(ms->hooks->ud, ch);
+        if (--mt->left == 0 && !mt->failed) {
+            res->status = CUT_TABLE_OK;
+            res->seconds = cut_now() - mt->started;
+            emit(s, task->table, 1);
+        }
+    } else {
+        mt->failed = 1;
+        res->status = CUT_TABLE_FAILED;
+        res->seconds = cut_now() - mt->started;
+        if (!err->table[0])
+            cut_error_set_table(err, tp->mt->target);
+        if (!res->error) {
+            char buf[2048];
+            cut_error_format(err, buf, sizeof(buf));
+            res->error = ch->count > 1 ? cut_asprintf("chunk %d of %d: %s", ch->index + 1,
+                                                      ch->count, buf)
+                                       : cut_strdup(buf);
+        }
+    }
+    if (res->rejected && !res->reject_file)
+        res->reject_file = ch->count > 1 ? cut_reject_chunk_path(p, tp, 0, 2)
+                                         : cut_reject_path(p, tp);
+    pthread_mutex_unlock(&s->progress_lock);
+    (void)t0;
+    return rc;
+}
+
+/* ------------------------------------------------------------- planning */
+
+/* The target column the source key is copied to as is, or -1. */
+static int bare_target_of(const cut_tplan *tp, int scan_idx)
+{
+    for (int o = 0; o < tp->nout; o++)
+        if (tp->out_src[o] == scan_idx)
+            return tp->out_cols[o];
+    return -1;
+}
+
+/*
+ * Adds table i's tasks: key-range chunks when the table is big and its key is one
+ * integer column copied as is into the target (so a chunk's rows can be found and
+ * deleted in the target by the same range); else one task for the whole table.
+ */
+static int plan_tasks(cut_sched *s, int i, cut_conn *src, int64_t chunk_rows, cut_error *err)
+{
+    const cut_tplan *tp = &s->p->t[i];
+    int n = 1;
+    int64_t min = 0, max = 0;
+    int scol = -1, tcol = -1;
+    if (chunk_rows > 0 && tp->estimate > chunk_rows && tp->nskey == 1 &&
+        src->drv->key_bounds && tp->scan_types[tp->key_scan[0]].kind == CUT_T_INT &&
+        !(tp->scan_types[tp->key_scan[0]].flags & CUT_TF_UNSIGNED)) {
+        scol = tp->scan_cols[tp->key_scan[0]];
+        tcol = bare_target_of(tp, tp->key_scan[0]);
+        int empty = 1;
+        /* A single-column primary key is never NULL even where not declared so
+           (SQLite's INTEGER PRIMARY KEY): a NULL key would fall in no range. */
+        int key_nn = tp->src->cols[scol].not_null || (tp->src->npk == 1 && tp->src->pk[0] == scol);
+        if (tcol >= 0 && key_nn) {
+            int rc = src->drv->key_bounds(src, tp->src, scol, &min, &max, &empty, err);
+            if (rc)
+                return rc;
+        }
+        if (!empty && max > min) {
+            int64_t want = (tp->estimate + chunk_rows - 1) / chunk_rows;
+            n = (int)(want > MAX_CHUNKS ? MAX_CHUNKS : want);
+        }
+    }
+    if (n <= 1) {
+        int k = cut_sched_add(s, i, tp->estimate);
+        if (k < 0)
+            return cut_error_set(err, CUT_ENOMEM, "out of memory");
+        s->tasks[k].chunk.table = tp->mt->target;
+        return CUT_OK;
+    }
+    /* Equal widths over [min, max]; the first chunk is open below and the last open above,
+       so rows added outside the bounds since they were read still belong to a chunk. */
+    double width = ((double)max - (double)min + 1.0) / n;
+    int64_t prev = min;
+    for (int c = 0; c < n; c++) {
+        int k = cut_sched_add(s, i, tp->estimate / n);
+        if (k < 0)
+            return cut_error_set(err, CUT_ENOMEM, "out of memory");
+        cut_task *t = &s->tasks[k];
+        cut_chunk *ch = &t->chunk;
+        ch->table = tp->mt->target;
+        ch->index = c;
+        ch->count = n;
+        ch->ranged = 1;
+        ch->has_lo = c > 0;
+        ch->lo = prev;
+        ch->has_hi = c < n - 1;
+        ch->hi = c < n - 1 ? min + (int64_t)(width * (c + 1)) : 0;
+        if (ch->has_hi && ch->hi <= prev)
+            ch->hi = prev + 1;
+        prev = ch->hi;
+        t->range_scol = scol;
+        t->range_tcol = tcol;
+    }
+    return CUT_OK;
+}
+
+static int unlink_file(void *ud, const char *path)
+{
+    (void)ud;
+    unlink(path);
+    return CUT_OK;
+}
+
+int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_error *err)
+{
+    *res = NULL;
+    cut_conn *src = NULL, *tgt = NULL;
+    cut_plan *p = NULL;
+    cut_result *r = NULL;
+    cut_sched s;
+    memset(&s, 0, sizeof(s));
+    mig_state ms = {NULL, o ? o->chunks : NULL};
+    int *resumed = NULL;
+    int rc;
+    if (!m->source || !m->target)
+        return cut_error_set(err, CUT_EMAPPING, "%s: the mapping needs a source and a target URL",
+                             m->path);
+    double t0 = cut_now();
+    if ((rc = cut_connect(m->source, CUT_OPEN_READ, &src, err)) ||
+        (rc = cut_connect(m->target, CUT_OPEN_WRITE, &tgt, err)) ||
+        (rc = cut_plan_build(m, o, src, tgt, NULL, &p, err)))
+        goto done;
+    r = cut_result_new_for_plan(p);
+    ms.t = calloc((size_t)p->n + 1, sizeof(mig_table));
+    resumed = calloc((size_t)p->n + 1, sizeof(int));
+    if (!r || !ms.t || !resumed) {
+        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = cut_reject_dir_create(p, err)))
+        goto done;
+    cut_plan_announce(p, src, o);
+    s.p = p;
+    s.o = o;
+    s.res = r;
+    s.mode = CUT_OPEN_WRITE;
+    s.run = migrate_task;
+    s.src0 = src;
+    s.tgt0 = tgt;
+    s.ud = &ms;
+
+    /* The tasks, and which of them a resumed migration already committed. */
+    int64_t chunk_rows = o && o->chunk_rows ? o->chunk_rows
+                         : m->opts.chunk_rows ? m->opts.chunk_rows
+                                              : DEFAULT_CHUNK_ROWS;
+    for (int i = 0; i < p->n && rc == CUT_OK; i++)
+        rc = plan_tasks(&s, i, src, chunk_rows, err);
+    if (rc)
+        goto done;
+    for (int k = 0; k < s.ntasks; k++) {
+        cut_task *t = &s.tasks[k];
+        cut_table_result *tr = &r->tables[t->table];
+        ms.t[t->table].left++;
+        if (ms.hooks && ms.hooks->is_done && ms.hooks->is_done(ms.hooks->ud, &t->chunk)) {
+            t->state = 2;
+            resumed[t->table] = 1;
+            merge_chunk(tr, &t->chunk);
+            ms.t[t->table].rows += t->chunk.source_rows;
+            ms.t[t->table].left--;
+        }
+    }
+    for (int i = 0; i < p->n; i++) {
+        if (ms.t[i].left == 0)
+            r->tables[i].status = CUT_TABLE_OK; /* committed by the interrupted run */
+        if (!resumed[i])
+            cut_reject_files(p, &p->t[i], unlink_file, NULL); /* stale chunk files too */
+    }
+
+    /* Empty the tables that start from scratch, children first, in one transaction:
+       a parent cannot be emptied while its children still point at it. */
+    int nt = 0;
+    cut_table **tabs = calloc((size_t)p->n + 1, sizeof(cut_table *));
+    if (!tabs) {
+        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int i = p->n - 1; i >= 0; i--)
+        if (!resumed[i])
+            tabs[nt++] = p->t[i].tgt;
+    if (o && o->truncate && nt)
+        rc = tgt->drv->truncate(tgt, tabs, nt, err);
+    free(tabs);
+    if (rc)
+        goto done;
+    /* A chunked table is loaded by several transactions: refuse a non-empty one here,
+       before any of them (a whole-table load checks in its own transaction). */
+    for (int i = 0; i < p->n && rc == CUT_OK && !(o && o->truncate); i++) {
+        int chunked = 0;
+        for (int k = 0; k < s.ntasks; k++)
+            chunked = chunked || (s.tasks[k].table == i && s.tasks[k].chunk.count > 1);
+        int64_t n = 0;
+        if (!chunked || resumed[i])
+            continue;
+        if ((rc = tgt->drv->count_rows(tgt, p->t[i].tgt, &n, err)))
+            break;
+        if (n > 0) {
+            rc = cut_error_set(err, CUT_ESTATE,
+                               "target table %s is not empty (%" PRId64
+                               " rows); use --truncate to replace its rows",
+                               p->t[i].tgt->name, n);
+            cut_error_set_table(err, p->t[i].mt->target);
+        }
+    }
+    if (rc)
+        goto done;
+
+    int jobs = o && o->jobs > 0 ? o->jobs : cut_ncpu();
+    if (tgt->drv->caps & CUT_DRV_SINGLE_WRITER)
+        jobs = 1; /* one writer at a time: parallel loads would only wait on its lock */
+    rc = cut_sched_run(&s, jobs, err);
+    r->seconds = cut_now() - t0;
+done:
+    if (r && rc && !r->seconds)
+        r->seconds = cut_now() - t0;
+    if (r && (rc == CUT_OK || s.ntasks))
+        *res = r;
+    else
+        cut_result_free(r);
+    cut_sched_free(&s);
+    free(ms.t);
+    free(resumed);
+    cut_plan_free(p);
+    cut_disconnect(src);
+    cut_disconnect(tgt);
+    return rc;
+}
