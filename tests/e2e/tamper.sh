@@ -46,7 +46,7 @@ set -- $(row_of v4.out bookings)
 [ "$1" -eq 12000 ] && [ "$3" -eq 1 ] && [ "$4" -eq 11999 ] && [ "$5" -eq 11999 ] ||
     fail "bookings with one reject: $*"
 [ "$6" = equal ] || fail "digest should match the rows loaded: $6"
-expect v4.out "rejected rows exceed max_rejects"
+expect v4.out "1 rejected row exceeds max_rejects"
 # the same data is Go when the mapping allows one reject
 sed 's/max_rejects: 0 /max_rejects: 1 /' "$map" > allow1.yaml
 run 0 v5.out "$CUTOVER" verify -q allow1.yaml --rejects gym-sqlite.rejects

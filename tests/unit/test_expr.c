@@ -59,6 +59,7 @@ static void spec_of(const prog *p, cut_expr_spec *s)
     memset(s, 0, sizeof(*s));
     s->file = "map.yaml";
     s->table = "members";
+    s->source = "clients";
     s->mapping = p->m;
     s->nsrc = p->nsrc;
     s->src_names = p->names;
@@ -688,7 +689,7 @@ static void test_syntax_error_is_a_mapping_error_at_the_expression(void **state)
     assert_int_equal(err.line, 10);
     assert_int_equal(err.col, 7);
     assert_contains(err.msg, "syntax error");
-    assert_contains(err.msg, "column c0");
+    assert_string_equal(err.column, "c0");
 }
 
 static void test_unknown_function_is_a_mapping_error(void **state)
@@ -724,6 +725,37 @@ static void test_statement_smuggled_past_the_closing_parenthesis_is_rejected(voi
     assert_contains(err.msg, "single SQL expression");
     assert_int_equal(err.line, 10);
     assert_int_equal(err.col, 7);
+}
+
+static void test_two_values_for_one_column_are_rejected(void **state)
+{
+    (void)state;
+    /* "a), (b" closes the expression's parenthesis and opens another: the check
+       statement would return two columns and every later output would shift. */
+    prog p = {0};
+    src(&p, "a", CUT_T_TEXT);
+    src(&p, "b", CUT_T_TEXT);
+    ex(&p, "lower(a)), (b");
+    ex(&p, "b");
+    cut_error err;
+    assert_int_equal(compile_err(&p, &err), CUT_EMAPPING);
+    assert_contains(err.msg, "must be a single SQL expression");
+    assert_int_equal(err.line, 10);
+    assert_string_equal(err.column, "c0");
+}
+
+static void test_unknown_column_names_the_source_table_once(void **state)
+{
+    (void)state;
+    /* The target table and column are the error's context; the message names the
+       source table the column is missing from, and does not repeat the column. */
+    prog p = {0};
+    src(&p, "email", CUT_T_TEXT);
+    ex(&p, "lower(emial)");
+    cut_error err;
+    assert_int_equal(compile_err(&p, &err), CUT_EMAPPING);
+    assert_string_equal(err.table, "members");
+    assert_string_equal(err.msg, "unknown source column 'emial' in table clients (did you mean email?)");
 }
 
 static void test_reading_sqlite_schema_is_allowed_and_sees_only_the_row_table(void **state)
@@ -1268,6 +1300,8 @@ int main(void)
         cmocka_unit_test(test_unknown_function_is_a_mapping_error),
         cmocka_unit_test(test_two_statements_are_rejected),
         cmocka_unit_test(test_statement_smuggled_past_the_closing_parenthesis_is_rejected),
+        cmocka_unit_test(test_two_values_for_one_column_are_rejected),
+        cmocka_unit_test(test_unknown_column_names_the_source_table_once),
         cmocka_unit_test(test_reading_sqlite_schema_is_allowed_and_sees_only_the_row_table),
         cmocka_unit_test(test_pragma_table_function_is_refused),
         cmocka_unit_test(test_load_extension_compiles_but_fails_at_run_time),

@@ -893,6 +893,18 @@ static void test_load_missing_file_is_io_error(void **state)
                         "cannot read mapping /nonexistent/gym.yaml: No such file or directory");
 }
 
+static void test_load_of_a_url_does_not_show_its_password(void **state)
+{
+    (void)state;
+    /* `cutover check postgresql://…` by mistake: the message quotes the argument. */
+    cut_mapping *m = NULL;
+    cut_error err;
+    cut_error_clear(&err);
+    assert_int_equal(cut_mapping_load("postgresql://app:Zebra-9431@db/legacy", &m, &err), CUT_EIO);
+    assert_string_equal(err.msg, "cannot read mapping postgresql://app:***@db/legacy: "
+                                 "No such file or directory");
+}
+
 static void test_load_directory_is_io_error(void **state)
 {
     (void)state;
@@ -997,6 +1009,7 @@ int main(void)
         cmocka_unit_test(test_load_reads_file_and_keeps_path),
         cmocka_unit_test(test_load_error_in_file_names_the_file),
         cmocka_unit_test(test_load_missing_file_is_io_error),
+        cmocka_unit_test(test_load_of_a_url_does_not_show_its_password),
         cmocka_unit_test(test_load_directory_is_io_error),
         cmocka_unit_test(test_set_source_and_target_replace_urls),
         cmocka_unit_test(test_free_null_and_accessors_on_null),

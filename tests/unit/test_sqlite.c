@@ -841,6 +841,8 @@ static void test_load_rejects_nan_with_a_reason(void **state)
     assert_int_equal(rj.n, 1);
     assert_int_equal(rj.rows[0], 1);
     assert_contains(rj.reasons[0], "NaN");
+    /* A load reject has no column field: the reason names the column. */
+    assert_contains(rj.reasons[0], "column f: ");
     assert_string_equal(query(t->db, "SELECT group_concat(id) FROM l"), "1,3");
     assert_string_equal(query(t->db, "SELECT f < -1e308 FROM l WHERE id = 3"), "1");
     cut_batch_free(b);

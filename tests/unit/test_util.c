@@ -120,6 +120,16 @@ static void test_json_string_escapes(void **state)
     cut_buf_free(&b);
 }
 
+static void test_json_string_shows_invalid_utf8_as_replacement_characters(void **state)
+{
+    /* 0xE8 alone is not UTF-8: written as \u00e8 it would read back as a valid 'è',
+       and a rejected value would look like a good one. */
+    cut_buf b = {0};
+    cut_json_string(&b, "Li\xE8ge \xC3\xA8", 8);
+    assert_string_equal(b.p, "\"Li\\ufffdge \xC3\xA8\"");
+    cut_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -132,6 +142,7 @@ int main(void)
         cmocka_unit_test(test_arena_reuses_memory_after_reset),
         cmocka_unit_test(test_batch_cells),
         cmocka_unit_test(test_json_string_escapes),
+        cmocka_unit_test(test_json_string_shows_invalid_utf8_as_replacement_characters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
