@@ -113,6 +113,17 @@ static const char *const schema_steps[] = {
     "  count INTEGER NOT NULL,"
     "  file TEXT,"
     "  PRIMARY KEY (run, tbl));",
+    /* 2 → 3: chunk checkpoints of a migrate, for --resume. */
+    "CREATE TABLE chunks ("
+    "  run INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+    "  tbl TEXT NOT NULL,"
+    "  idx INTEGER NOT NULL, count INTEGER NOT NULL,"
+    "  has_lo INTEGER NOT NULL, lo INTEGER, has_hi INTEGER NOT NULL, hi INTEGER,"
+    "  source_rows INTEGER NOT NULL, filtered INTEGER NOT NULL, rejected INTEGER NOT NULL,"
+    "  loaded INTEGER NOT NULL, zero_dates INTEGER NOT NULL,"
+    "  digest_rows INTEGER NOT NULL, digest TEXT NOT NULL,"
+    "  committed REAL NOT NULL,"
+    "  PRIMARY KEY (run, tbl, idx, count));",
 };
 
 /* ------------------------------------------------------------- helpers */
@@ -1403,4 +1414,86 @@ void cut_forecast_step(const double *seconds, const int64_t *rows, int n, int64_
         if (cur_rows >= 0)
             f->by_rate = (double)cur_rows / f->rate;
     }
+}
+
+/* ------------------------------------------------------------- chunks */
+
+int cut_journal_put_chunk(cut_journal *j, int64_t run, const cut_chunk *c, cut_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = prepare(j,
+                     "INSERT OR REPLACE INTO chunks (run, tbl, idx, count, has_lo, lo, has_hi, hi,"
+                     " source_rows, filtered, rejected, loaded, zero_dates, digest_rows, digest,"
+                     " committed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+                     " ?14, ?15, julianday('now'))",
+                     &st, err);
+    if (rc)
+        return rc;
+    char hex[33];
+    sqlite3_bind_int64(st, 1, run);
+    bind_text(j, st, 2, c->table);
+    sqlite3_bind_int(st, 3, c->index);
+    sqlite3_bind_int(st, 4, c->count);
+    sqlite3_bind_int(st, 5, c->has_lo);
+    sqlite3_bind_int64(st, 6, c->lo);
+    sqlite3_bind_int(st, 7, c->has_hi);
+    sqlite3_bind_int64(st, 8, c->hi);
+    sqlite3_bind_int64(st, 9, c->source_rows);
+    sqlite3_bind_int64(st, 10, c->filtered);
+    sqlite3_bind_int64(st, 11, c->rejected);
+    sqlite3_bind_int64(st, 12, c->loaded);
+    sqlite3_bind_int64(st, 13, c->zero_dates);
+    sqlite3_bind_int64(st, 14, (sqlite3_int64)c->digest.rows);
+    bind_text(j, st, 15, cut_digest_hex(&c->digest, hex));
+    return step_done(j, st, err);
+}
+
+int cut_journal_get_chunk(cut_journal *j, int64_t run, cut_chunk *c, cut_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = prepare(j,
+                     "SELECT source_rows, filtered, rejected, loaded, zero_dates, digest_rows, "
+                     "digest FROM chunks WHERE run = ?1 AND tbl = ?2 AND idx = ?3 AND count = ?4 "
+                     "AND has_lo = ?5 AND lo = ?6 AND has_hi = ?7 AND hi = ?8",
+                     &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, run);
+    bind_text(j, st, 2, c->table);
+    sqlite3_bind_int(st, 3, c->index);
+    sqlite3_bind_int(st, 4, c->count);
+    sqlite3_bind_int(st, 5, c->has_lo);
+    sqlite3_bind_int64(st, 6, c->lo);
+    sqlite3_bind_int(st, 7, c->has_hi);
+    sqlite3_bind_int64(st, 8, c->hi);
+    int r = sqlite3_step(st);
+    rc = CUT_ENOTFOUND;
+    if (r == SQLITE_ROW) {
+        c->source_rows = sqlite3_column_int64(st, 0);
+        c->filtered = sqlite3_column_int64(st, 1);
+        c->rejected = sqlite3_column_int64(st, 2);
+        c->loaded = sqlite3_column_int64(st, 3);
+        c->zero_dates = sqlite3_column_int64(st, 4);
+        c->digest.rows = (uint64_t)sqlite3_column_int64(st, 5);
+        const char *hex = (const char *)sqlite3_column_text(st, 6);
+        rc = hex && cut_digest_parse_hex(hex, &c->digest.sum) == CUT_OK
+                 ? CUT_OK
+                 : cut_error_set(err, CUT_ECORRUPT, "journal %s: bad chunk digest", j->path);
+    } else if (r != SQLITE_DONE) {
+        rc = jfail(j, err, "read");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int cut_journal_count_chunks(cut_journal *j, int64_t run, int64_t *n, cut_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = prepare(j, "SELECT count(*) FROM chunks WHERE run = ?1", &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, run);
+    *n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return CUT_OK;
 }

@@ -15,7 +15,7 @@
 #include "cutover.h"
 
 /* The schema this code writes; older journals are migrated forward on open. */
-#define CUT_JOURNAL_SCHEMA 2
+#define CUT_JOURNAL_SCHEMA 3
 /* PRAGMA application_id of a journal: "CUTJ". */
 #define CUT_JOURNAL_APP_ID 0x4355544A
 
@@ -134,6 +134,12 @@ int cut_journal_put_result(cut_journal *j, int64_t run, const char *phase, const
                            cut_error *err);
 /* Records that a table finished in phase (from the progress callback, before the phase's
    result exists). Does not overwrite a final row. */
+/* Chunk checkpoints (--resume): a committed chunk with its results; and the lookup of
+   one by table, index, count and range (CUT_ENOTFOUND when that run did not commit it). */
+int cut_journal_put_chunk(cut_journal *j, int64_t run, const cut_chunk *c, cut_error *err);
+int cut_journal_get_chunk(cut_journal *j, int64_t run, cut_chunk *c, cut_error *err);
+int cut_journal_count_chunks(cut_journal *j, int64_t run, int64_t *n, cut_error *err);
+
 int cut_journal_put_table_done(cut_journal *j, int64_t run, const char *phase, const char *table,
                                int64_t rows, cut_error *err);
 /* Writes a snapshot's ("snapshot") or a restore's ("restore") tables. */

@@ -181,59 +181,38 @@ int cut_run_estimate_rows(cut_mapping *m, int64_t *source_rows, int64_t *target_
 
 /* ------------------------------------------------------------ resume */
 
-/* Whether a migrated table left by run `from` holds its rows: "ok" rows are committed;
-   a "done" row (the run died before writing the result) is committed unless the table
-   failed, and a failed table was rolled back to empty. */
-static int target_has_rows(cut_conn *c, const char *table)
+/*
+ * Chunk checkpoints: every committed chunk is journaled at once; a resumed run takes
+ * the chunks its predecessor committed (same table, index, count and key range) as
+ * done, records them as its own, and migrate loads only the others, each of which
+ * deletes its key range first, so nothing is duplicated or lost.
+ */
+typedef struct chunk_ctx {
+    runbook *b;
+    int64_t from;  /* the interrupted run, 0 when not resuming */
+    int kept;      /* chunks taken over */
+} chunk_ctx;
+
+static int chunk_is_done(void *ud, cut_chunk *c)
 {
-    cut_table *t = NULL;
+    chunk_ctx *k = ud;
+    if (!k->from)
+        return 0;
     cut_error e;
     cut_error_clear(&e);
-    int64_t n = 0;
-    int ok = cut_describe(c, table, &t, &e) == CUT_OK &&
-             c->drv->count_rows(c, t, &n, &e) == CUT_OK && n > 0;
-    cut_table_free(t);
-    return ok;
+    if (cut_journal_get_chunk(k->b->j, k->from, c, &e) != CUT_OK)
+        return 0;
+    jnote(k->b, cut_journal_put_chunk(k->b->j, k->b->run, c, &e), &e);
+    k->kept++;
+    return 1;
 }
 
-/* Splits the mapping's tables into those run `from` committed and the others. */
-static int committed_tables(runbook *b, int64_t from, const char ***done, int *ndone,
-                            const char ***redo, int *nredo, cut_error *err)
+static void chunk_done(void *ud, const cut_chunk *c)
 {
-    cut_jrun *r = NULL;
-    int rc = cut_journal_load(b->j, from, 1, &r, err);
-    if (rc)
-        return rc;
-    int n = b->m->ntables;
-    *done = calloc((size_t)n + 1, sizeof(char *));
-    *redo = calloc((size_t)n + 1, sizeof(char *));
-    *ndone = *nredo = 0;
-    cut_conn *c = NULL;
-    if (!*done || !*redo) {
-        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (int i = 0; i < n; i++) {
-        const char *name = b->m->tables[i].target;
-        const char *status = NULL;
-        for (int k = 0; k < r->ntables; k++)
-            if (strcmp(r->tables[k].phase, "migrate") == 0 && strcmp(r->tables[k].table, name) == 0)
-                status = r->tables[k].status;
-        int committed = status && strcmp(status, "ok") == 0;
-        if (status && strcmp(status, "done") == 0) {
-            if (!c && (rc = cut_connect(b->m->target, CUT_OPEN_READ, &c, err)))
-                goto done;
-            committed = target_has_rows(c, name);
-        }
-        if (committed)
-            (*done)[(*ndone)++] = name;
-        else
-            (*redo)[(*nredo)++] = name;
-    }
-done:
-    cut_disconnect(c);
-    cut_jrun_free(r);
-    return rc;
+    chunk_ctx *k = ud;
+    cut_error e;
+    cut_error_clear(&e);
+    jnote(k->b, cut_journal_put_chunk(k->b->j, k->b->run, c, &e), &e);
 }
 
 /* -------------------------------------------------------------- text */
@@ -364,8 +343,6 @@ int cut_runbook(cut_mapping *m, cut_journal *j, const cut_runbook_opts *o, int64
     prog pg = {&b, 0};
     char *src_red = cut_url_redact(m->source), *tgt_red = target_identity(m->target);
     char *detail = NULL, *snap_path = NULL, *jdir = NULL;
-    const char **done_tabs = NULL, **redo_tabs = NULL;
-    int ndone = 0, nredo = 0;
     cut_result *mres = NULL, *vres = NULL;
     cut_snap_info *info = NULL;
     cut_error first; /* the error that decides the outcome, kept across the rollback */
@@ -519,52 +496,41 @@ int cut_runbook(cut_mapping *m, cut_journal *j, const cut_runbook_opts *o, int64
             goto finish;
     }
 
-    /* 3. Migrate (the tables a resumed run did not commit). */
+    /* 3. Migrate (the chunks a resumed run did not commit). */
     if (cancelled(&b)) {
         rc = cut_error_set(err, CUT_EINTR, "interrupted before migrate");
         goto finish;
     }
-    ro.truncate = 1; /* the snapshot is the way back */
-    if (resumed) {
-        if ((rc = committed_tables(&b, resumed, &done_tabs, &ndone, &redo_tabs, &nredo, err)))
-            goto finish;
-        char note[64];
-        snprintf(note, sizeof(note), "committed by run %" PRId64, resumed);
+    ro.truncate = 1; /* the snapshot is the way back; resumed tables are not emptied */
+    chunk_ctx cctx = {&b, resumed, 0};
+    cut_chunk_hooks hooks = {&cctx, chunk_is_done, chunk_done};
+    ro.chunks = &hooks;
+    migrated = 1;
+    if ((rc = step_start(&b, CUT_STEP_MIGRATE, &s, err)))
+        goto finish;
+    pg.migrate = 1;
+    rc = cut_migrate(m, &ro, &mres, err);
+    pg.migrate = 0;
+    ro.chunks = NULL;
+    if (mres) {
         cut_error e;
         cut_error_clear(&e);
-        jnote(&b, cut_journal_copy_migrated(j, resumed, b.run, done_tabs, ndone, note, &e), &e);
-        ro.tables = redo_tabs;
+        jnote(&b, cut_journal_put_result(j, b.run, "migrate", mres, &e), &e);
     }
-    migrated = 1;
-    if (resumed && nredo == 0) {
-        free(detail);
-        detail = cut_asprintf("every table was committed by run %" PRId64, resumed);
-        step_skip(&b, CUT_STEP_MIGRATE, detail);
+    free(detail);
+    if (rc) {
+        detail = error_text(err);
     } else {
-        if ((rc = step_start(&b, CUT_STEP_MIGRATE, &s, err)))
-            goto finish;
-        pg.migrate = 1;
-        rc = cut_migrate(m, &ro, &mres, err);
-        pg.migrate = 0;
-        if (mres) {
-            cut_error e;
-            cut_error_clear(&e);
-            jnote(&b, cut_journal_put_result(j, b.run, "migrate", mres, &e), &e);
-        }
-        free(detail);
-        if (rc) {
-            detail = error_text(err);
-        } else {
-            char *d = migrate_detail(mres);
-            detail = d && ndone ? cut_asprintf("%s (kept %d table%s committed by run %" PRId64 ")",
-                                               d, ndone, ndone == 1 ? "" : "s", resumed)
-                                : cut_strdup(d);
-            free(d);
-        }
-        step_stop(&b, &s, status_of(rc), source_rows(mres), detail);
-        if (rc)
-            goto finish;
+        char *d = migrate_detail(mres);
+        detail = d && cctx.kept
+                     ? cut_asprintf("%s (kept %d chunk%s committed by run %" PRId64 ")", d,
+                                    cctx.kept, cctx.kept == 1 ? "" : "s", resumed)
+                     : cut_strdup(d);
+        free(d);
     }
+    step_stop(&b, &s, status_of(rc), source_rows(mres), detail);
+    if (rc)
+        goto finish;
 
     /* 4. Verify every table. */
     if (cancelled(&b)) {
@@ -697,8 +663,6 @@ out:
     cut_result_free(mres);
     cut_result_free(vres);
     cut_snap_info_free(info);
-    free(done_tabs);
-    free(redo_tabs);
     free(detail);
     free(snap_path);
     free(jdir);

@@ -172,8 +172,7 @@ expect refused2.out "refusing to start: run 1"
 run 0 resumed.out "$CUTOVER" run -q --resume gym.yaml
 expect resumed.out "run 2  rehearsal  Go"
 expect resumed.out "resumes   run 1"
-expect resumed.out "kept 1 table committed by run 1"
-expect resumed.out "members: committed by run 1"
+expect resumed.out "kept 1 chunk committed by run 1"
 expect resumed.out "snapshot     +"
 expect resumed.out "skipped"
 run 0 verify.out "$CUTOVER" verify -q gym.yaml
