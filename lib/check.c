@@ -76,6 +76,14 @@ int cut_check(cut_mapping *m, const cut_run_opts *o, FILE *out, cut_error *err)
                         tp->tgt->cols[k].name);
         }
     }
+    cut_buf pend = {0};
+    int npend = cut_deferred_constraints_pending(m, o, &pend);
+    if (out && npend)
+        fprintf(out,
+                "  warning: %d table%s of the target still lack%s constraints an interrupted "
+                "migrate dropped (%s); the next migrate recreates them\n",
+                npend, npend == 1 ? "" : "s", npend == 1 ? "s" : "", cut_buf_cstr(&pend));
+    cut_buf_free(&pend);
     if (out)
         fprintf(out, "\nOK: %d table%s ready to migrate\n", p->n, p->n == 1 ? "" : "s");
 done:

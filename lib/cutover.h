@@ -374,6 +374,10 @@ typedef struct cut_run_opts {
        parallel (0 = options.chunk_rows, else 250000; < 0 = never) */
     int64_t chunk_rows;
     const cut_chunk_hooks *chunks; /* resumable migration (NULL = none) */
+    /* migrate: drop the targets' foreign keys and non-unique secondary indexes while
+       loading, recreate them after (foreign keys validated) — also when the load fails
+       (0 = options.defer_constraints, 1 = yes, -1 = no) */
+    int defer_constraints;
 } cut_run_opts;
 
 void cut_run_opts_init(cut_run_opts *o);
@@ -392,6 +396,17 @@ int cut_check(cut_mapping *m, const cut_run_opts *o, FILE *out, cut_error *err);
  * A table that fails is rolled back and reported; the call then returns its error.
  */
 int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_error *err);
+
+/*
+ * Constraints a deferred migrate dropped are stored in
+ * <reject dir>/<table>.constraints.sql until they are recreated. This recreates the
+ * ones a migrate left behind (interrupted, or followed by a restore); *restored counts
+ * the tables. cut_deferred_constraints_pending counts (and lists into files, if given)
+ * the tables that have such a file.
+ */
+int cut_restore_constraints(cut_mapping *m, const cut_run_opts *o, int *restored,
+                            cut_error *err);
+int cut_deferred_constraints_pending(cut_mapping *m, const cut_run_opts *o, cut_buf *files);
 
 /*
  * verify: recomputes source → mapping → canonical rows, reads the target back,

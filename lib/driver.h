@@ -126,6 +126,15 @@ typedef struct cut_driver {
        tables they reference), so foreign keys hold at every step. In one transaction of
        its own, or inside the caller's when tx_begin was called. */
     int (*truncate)(cut_conn *c, cut_table *const *tables, int n, cut_error *err);
+    /* Deferred constraints (options.defer_constraints): in a transaction of its own,
+       drops t's foreign keys and its non-unique secondary indexes; before committing it
+       hands keep() the statements that recreate them exactly (the indexes, then each
+       foreign key added NOT VALID, then validated), and commits only if keep() returns 0
+       (the caller stores them first, so that a crash cannot lose a definition). Each
+       statement can run again harmlessly. NULL when the engine has nothing to gain. */
+    int (*defer_constraints)(cut_conn *c, const cut_table *t,
+                             int (*keep)(void *ud, char *const *stmts, int n, cut_error *err),
+                             void *ud, cut_error *err);
     /* An explicit write transaction spanning several loads (restore). */
     int (*tx_begin)(cut_conn *c, cut_error *err);
     int (*tx_commit)(cut_conn *c, cut_error *err);

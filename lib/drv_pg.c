@@ -1028,6 +1028,100 @@ static int pg_ddl(cut_conn *base, const cut_table *t, cut_buf *out, cut_error *e
     return CUT_OK;
 }
 
+static int push_stmt(char ***v, int *n, char *stmt)
+{
+    if (!stmt)
+        return CUT_ENOMEM;
+    char **x = realloc(*v, sizeof(char *) * (size_t)(*n + 1));
+    if (!x) {
+        free(stmt);
+        return CUT_ENOMEM;
+    }
+    x[(*n)++] = stmt;
+    *v = x;
+    return CUT_OK;
+}
+
+static int pg_defer_constraints(cut_conn *base, const cut_table *t,
+                                int (*keep)(void *ud, char *const *stmts, int n, cut_error *err),
+                                void *ud, cut_error *err)
+{
+    pg_conn *c = (pg_conn *)base;
+    char **v = NULL;
+    int nv = 0;
+    char ***stmts = &v;
+    int *n = &nv;
+    cut_buf q = {0}, drop = {0};
+    quote_table(&q, t);
+    const char *params[1] = {cut_buf_cstr(&q)};
+    int rc = pg_cmd(c, "BEGIN", err, "deferring the constraints of", t->name);
+    PGresult *idx = NULL, *fks = NULL;
+    if (rc == CUT_OK) {
+        /* Secondary indexes that enforce nothing: not unique, no constraint behind them. */
+        idx = pg_query(c,
+                       "SELECT pg_catalog.quote_ident(n.nspname) || '.' || "
+                       "pg_catalog.quote_ident(i.relname), pg_catalog.pg_get_indexdef(i.oid) "
+                       "FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = "
+                       "x.indexrelid JOIN pg_catalog.pg_namespace n ON n.oid = i.relnamespace "
+                       "WHERE x.indrelid = $1::pg_catalog.regclass AND NOT x.indisunique AND "
+                       "NOT x.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint "
+                       "k WHERE k.conindid = x.indexrelid) ORDER BY i.relname",
+                       1, params, err, "reading the indexes of", t->name);
+        if (!idx)
+            rc = err->code;
+    }
+    if (rc == CUT_OK) {
+        fks = pg_query(c,
+                       "SELECT pg_catalog.quote_ident(conname), pg_catalog.pg_get_constraintdef(oid) "
+                       "FROM pg_catalog.pg_constraint WHERE conrelid = $1::pg_catalog.regclass "
+                       "AND contype = 'f' ORDER BY conname",
+                       1, params, err, "reading the foreign keys of", t->name);
+        if (!fks)
+            rc = err->code;
+    }
+    for (int r = 0; rc == CUT_OK && idx && r < PQntuples(idx); r++) {
+        const char *def = PQgetvalue(idx, r, 1);
+        /* "CREATE INDEX name ON ..." or "CREATE INDEX CONCURRENTLY ..." never: from catalog. */
+        const char *head = "CREATE INDEX ";
+        char *stmt = strncmp(def, head, strlen(head)) == 0
+                         ? cut_asprintf("CREATE INDEX IF NOT EXISTS %s", def + strlen(head))
+                         : cut_strdup(def);
+        if (push_stmt(stmts, n, stmt))
+            rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+        cut_buf_reset(&drop);
+        cut_buf_printf(&drop, "DROP INDEX %s", PQgetvalue(idx, r, 0));
+        if (rc == CUT_OK)
+            rc = pg_cmd(c, cut_buf_cstr(&drop), err, "dropping an index of", t->name);
+    }
+    for (int r = 0; rc == CUT_OK && fks && r < PQntuples(fks); r++) {
+        const char *name = PQgetvalue(fks, r, 0), *def = PQgetvalue(fks, r, 1);
+        char *add = cut_asprintf("DO $cutover$ BEGIN ALTER TABLE %s ADD CONSTRAINT %s %s NOT "
+                                 "VALID; EXCEPTION WHEN duplicate_object THEN NULL; END $cutover$",
+                                 cut_buf_cstr(&q), name, def);
+        char *val = cut_asprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", cut_buf_cstr(&q), name);
+        if (push_stmt(stmts, n, add) || push_stmt(stmts, n, val))
+            rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+        cut_buf_reset(&drop);
+        cut_buf_printf(&drop, "ALTER TABLE %s DROP CONSTRAINT %s", cut_buf_cstr(&q), name);
+        if (rc == CUT_OK)
+            rc = pg_cmd(c, cut_buf_cstr(&drop), err, "dropping a foreign key of", t->name);
+    }
+    PQclear(idx);
+    PQclear(fks);
+    if (rc == CUT_OK && nv)
+        rc = keep(ud, v, nv, err);
+    if (rc == CUT_OK)
+        rc = pg_commit(c, err, t->name);
+    else
+        PQclear(PQexec(c->pg, "ROLLBACK"));
+    for (int i = 0; i < nv; i++)
+        free(v[i]);
+    free(v);
+    cut_buf_free(&q);
+    cut_buf_free(&drop);
+    return rc;
+}
+
 static int pg_exec(cut_conn *base, const char *sql, cut_error *err)
 {
     return pg_cmd((pg_conn *)base, sql, err, "running a statement", NULL);
@@ -1785,6 +1879,7 @@ const cut_driver cut_driver_pg = {
     .list_tables = pg_list_tables,
     .estimate_rows = pg_estimate_rows,
     .count_rows = pg_count_rows,
+    .defer_constraints = pg_defer_constraints,
     .key_bounds = pg_key_bounds,
     .begin_read = pg_begin_read,
     .end_read = pg_end_read,

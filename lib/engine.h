@@ -162,6 +162,12 @@ int cut_stream_target(const cut_plan *p, const cut_tplan *tp, cut_conn *tgt, int
    <dir>/<table>.part-NNNN.rejects.jsonl. Caller frees. */
 char *cut_reject_path(const cut_plan *p, const cut_tplan *tp);
 char *cut_reject_chunk_path(const cut_plan *p, const cut_tplan *tp, int k, int n);
+/* The directory of a mapping's reject files (o, else options.reject_dir, else
+   "<mapping stem>.rejects"), and <dir>/<safe table name>. Callers free. */
+char *cut_reject_dir(const cut_mapping *m, const cut_run_opts *o);
+char *cut_table_stem(const char *dir, const char *table);
+/* <reject dir>/<table><suffix>: other per-table files of a migrate. Caller frees. */
+char *cut_table_file(const cut_plan *p, const cut_tplan *tp, const char *suffix);
 /* Calls fn on each existing reject file of a table (whole and chunks). */
 int cut_reject_files(const cut_plan *p, const cut_tplan *tp,
                      int (*fn)(void *ud, const char *path), void *ud);
@@ -213,6 +219,7 @@ typedef struct cut_sched {
     cut_error first_err;
     pthread_mutex_t progress_lock; /* serialises progress and per-table results */
     int mode; /* CUT_OPEN_WRITE for migrate (target), CUT_OPEN_READ for verify */
+    int deferred; /* foreign keys are dropped: tables need not wait for their parents */
     int (*run)(struct cut_sched *s, int task, cut_conn *src, cut_conn *tgt, cut_error *err);
     cut_conn *src0, *tgt0; /* the planning connections, used by the first worker */
     void *ud;              /* the command's own state */

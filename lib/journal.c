@@ -740,10 +740,12 @@ int cut_journal_put_snap(cut_journal *j, int64_t run, const char *phase, const c
         sqlite3_bind_int64(st, 6, t->rows);
         cut_digest_hex(&t->digest, hex);
         /* A snapshot's digest is what a restore must reproduce; a restore's is what it
-           read back, equal to the snapshot's when verified. */
+           read back, equal to the snapshot's when verified. A restore that failed before
+           reading a table back found no digest: recording the snapshot's would make the
+           report claim a proof that never happened. */
         if (!is_restore || t->verified)
             bind_text(j, st, 7, hex);
-        if (is_restore)
+        if (is_restore && t->verified)
             bind_text(j, st, 8, hex);
         sqlite3_bind_double(st, 9, info->seconds);
         bind_text(j, st, 10, t->error);

@@ -32,7 +32,8 @@
 static const char *const root_keys[] = {"source", "target", "options", "lookups", "tables"};
 static const char *const option_keys[] = {"source_timezone", "zero_dates", "dst_overlap",
                                           "max_rejects",     "reject_dir", "batch_rows",
-                                          "source_encoding", "chunk_rows"};
+                                          "source_encoding", "chunk_rows",
+                                          "defer_constraints"};
 static const char *const table_keys[] = {"from", "key", "where", "max_rejects", "columns"};
 static const char *const encodings[] = {"utf8", "latin1", "cp1252"};
 
@@ -570,6 +571,11 @@ static int parse_options(parse_ctx *c, cut_map_options *o, const yaml_node_t *no
             int64_t rows = 0;
             rc = int_value(c, v, "batch_rows", 1, MAX_BATCH_ROWS, &rows);
             o->batch_rows = (int)rows;
+        } else if (key_is(k, "defer_constraints")) {
+            static const char *const names[] = {"false", "true"};
+            int i = 0;
+            rc = enum_value(c, v, "defer_constraints", names, 2, "true or false", &i);
+            o->defer_constraints = i;
         } else if (key_is(k, "chunk_rows")) {
             /* 0 turns chunking off; internally 0 means "not given". */
             int64_t rows = 0;

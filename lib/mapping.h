@@ -55,6 +55,7 @@ typedef struct cut_map_options {
     char *reject_dir;            /* NULL = default (see cut_run_opts) */
     int batch_rows;              /* 0 = default */
     int64_t chunk_rows;          /* 0 = default; -1 = never chunk */
+    int defer_constraints;       /* drop FKs and secondary indexes while loading */
     char *source_encoding;       /* NULL = utf8; also latin1, cp1252 */
     cut_pos source_encoding_pos;
 } cut_map_options;

@@ -321,6 +321,175 @@ static int plan_tasks(cut_sched *s, int i, cut_conn *src, int64_t chunk_rows, cu
     return CUT_OK;
 }
 
+/* ------------------------------------------------- deferred constraints */
+
+#define CONSTRAINTS_SUFFIX ".constraints.sql"
+
+typedef struct keep_ctx {
+    const char *path;
+} keep_ctx;
+
+/* Stores the statements that recreate a table's constraints, one per line, durably,
+   before the driver commits their drop. Statements already stored (by an interrupted
+   run whose drops were never undone) are kept: every statement can run again. */
+static int keep_statements(void *ud, char *const *stmts, int n, cut_error *err)
+{
+    keep_ctx *k = ud;
+    char *tmp = cut_asprintf("%s.tmp", k->path);
+    if (!tmp)
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    FILE *f = fopen(tmp, "w");
+    int rc = CUT_OK;
+    if (!f) {
+        rc = cut_error_set(err, CUT_EIO, "cannot write %s: %s", tmp, strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    FILE *old = fopen(k->path, "r");
+    if (old) {
+        char buf[8192];
+        size_t got;
+        while ((got = fread(buf, 1, sizeof(buf), old)) > 0)
+            fwrite(buf, 1, got, f);
+        fclose(old);
+    }
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%s\n", stmts[i]); /* catalog definitions are single lines */
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+        rc = cut_error_set(err, CUT_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    if (fclose(f) != 0 && rc == CUT_OK)
+        rc = cut_error_set(err, CUT_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    if (rc == CUT_OK && rename(tmp, k->path) != 0)
+        rc = cut_error_set(err, CUT_EIO, "cannot write %s: %s", k->path, strerror(errno));
+    if (rc)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+/*
+ * Runs the statements stored for a table (recreating its indexes and foreign keys) and
+ * removes the file once they all ran. A missing file is nothing to do.
+ */
+static int restore_constraints(cut_conn *tgt, const char *path, const char *table,
+                               cut_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return errno == ENOENT ? CUT_OK
+                               : cut_error_set(err, CUT_EIO, "cannot read %s: %s", path,
+                                               strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int rc = CUT_OK;
+    while (rc == CUT_OK && (len = getline(&line, &cap, f)) > 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (!len)
+            continue;
+        rc = tgt->drv->exec(tgt, line, err);
+        if (rc) {
+            cut_error_prefix(err, "recreating a constraint of %s (its definition stays in %s)",
+                             table, path);
+            cut_error_set_table(err, table);
+        }
+    }
+    free(line);
+    fclose(f);
+    if (rc == CUT_OK)
+        unlink(path);
+    return rc;
+}
+
+int cut_restore_constraints(cut_mapping *m, const cut_run_opts *o, int *restored,
+                            cut_error *err)
+{
+    *restored = 0;
+    char *dir = cut_reject_dir(m, o);
+    if (!dir)
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    cut_conn *tgt = NULL;
+    int rc = CUT_OK;
+    for (int i = 0; i < m->ntables && rc == CUT_OK; i++) {
+        char *stem = cut_table_stem(dir, m->tables[i].target);
+        char *path = stem ? cut_asprintf("%s%s", stem, CONSTRAINTS_SUFFIX) : NULL;
+        free(stem);
+        if (!path) {
+            rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+            break;
+        }
+        if (access(path, F_OK) == 0) {
+            if (!tgt)
+                rc = cut_connect(m->target, CUT_OPEN_WRITE, &tgt, err);
+            if (rc == CUT_OK)
+                rc = restore_constraints(tgt, path, m->tables[i].target, err);
+            if (rc == CUT_OK)
+                (*restored)++;
+        }
+        free(path);
+    }
+    cut_disconnect(tgt);
+    free(dir);
+    return rc;
+}
+
+int cut_deferred_constraints_pending(cut_mapping *m, const cut_run_opts *o, cut_buf *files)
+{
+    int n = 0;
+    char *dir = cut_reject_dir(m, o);
+    for (int i = 0; dir && i < m->ntables; i++) {
+        char *stem = cut_table_stem(dir, m->tables[i].target);
+        char *path = stem ? cut_asprintf("%s%s", stem, CONSTRAINTS_SUFFIX) : NULL;
+        if (path && access(path, F_OK) == 0) {
+            if (files)
+                cut_buf_printf(files, "%s%s", n ? ", " : "", path);
+            n++;
+        }
+        free(stem);
+        free(path);
+    }
+    free(dir);
+    return n;
+}
+
+static int defer_all(const cut_plan *p, cut_conn *tgt, cut_error *err)
+{
+    for (int i = 0; i < p->n; i++) {
+        char *path = cut_table_file(p, &p->t[i], CONSTRAINTS_SUFFIX);
+        if (!path)
+            return cut_error_set(err, CUT_ENOMEM, "out of memory");
+        keep_ctx k = {path};
+        int rc = tgt->drv->defer_constraints(tgt, p->t[i].tgt, keep_statements, &k, err);
+        free(path);
+        if (rc)
+            return rc;
+    }
+    return CUT_OK;
+}
+
+/* Recreates every table's deferred constraints (this run's and any an interrupted run
+   left); all are tried, the first error returned. */
+static int undefer_all(const cut_plan *p, cut_conn *tgt, cut_error *err)
+{
+    int first = CUT_OK;
+    for (int i = 0; i < p->n; i++) {
+        char *path = cut_table_file(p, &p->t[i], CONSTRAINTS_SUFFIX);
+        cut_error e;
+        cut_error_clear(&e);
+        int rc = path ? restore_constraints(tgt, path, p->t[i].mt->target, &e) : CUT_ENOMEM;
+        free(path);
+        if (rc && !first) {
+            first = rc;
+            if (rc == CUT_ENOMEM)
+                cut_error_set(err, CUT_ENOMEM, "out of memory");
+            else
+                *err = e;
+        }
+    }
+    return first;
+}
+
 static int unlink_file(void *ud, const char *path)
 {
     (void)ud;
@@ -393,6 +562,18 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
             cut_reject_files(p, &p->t[i], unlink_file, NULL); /* stale chunk files too */
     }
 
+    /* When deferring, drop the constraints (keeping their definitions) until every table
+       is loaded. Definitions an interrupted migrate left stored go back at the end too. */
+    int defer = o && o->defer_constraints ? o->defer_constraints > 0 : m->opts.defer_constraints;
+    if (defer && !tgt->drv->defer_constraints) {
+        cut_log(CUT_LOG_INFO, "%s targets load with their constraints in place",
+                tgt->drv->name);
+        defer = 0;
+    }
+    if (defer && (rc = defer_all(p, tgt, err)))
+        goto undefer;
+    s.deferred = defer;
+
     /* Empty the tables that start from scratch, children first, in one transaction:
        a parent cannot be emptied while its children still point at it. */
     int nt = 0;
@@ -408,7 +589,7 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
         rc = tgt->drv->truncate(tgt, tabs, nt, err);
     free(tabs);
     if (rc)
-        goto done;
+        goto undefer;
     /* A chunked table is loaded by several transactions: refuse a non-empty one here,
        before any of them (a whole-table load checks in its own transaction). */
     for (int i = 0; i < p->n && rc == CUT_OK && !(o && o->truncate); i++) {
@@ -429,13 +610,28 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
         }
     }
     if (rc)
-        goto done;
+        goto undefer;
 
     int jobs = o && o->jobs > 0 ? o->jobs : cut_ncpu();
     if (tgt->drv->caps & CUT_DRV_SINGLE_WRITER)
         jobs = 1; /* one writer at a time: parallel loads would only wait on its lock */
     rc = cut_sched_run(&s, jobs, err);
-    r->seconds = cut_now() - t0;
+undefer:
+    {
+        /* Also after a failure: the exact definitions go back in any case. */
+        cut_error e;
+        cut_error_clear(&e);
+        int urc = undefer_all(p, tgt, &e);
+        if (urc && rc == CUT_OK) {
+            rc = urc;
+            *err = e;
+        } else if (urc) {
+            char buf[1024];
+            cut_log(CUT_LOG_ERROR, "%s", cut_error_format(&e, buf, sizeof(buf)));
+        }
+    }
+    if (r)
+        r->seconds = cut_now() - t0;
 done:
     if (r && rc && !r->seconds)
         r->seconds = cut_now() - t0;

@@ -537,6 +537,17 @@ static int order_tables(cut_plan *p, FILE *report)
     return CUT_OK;
 }
 
+static char *default_reject_dir(const cut_mapping *m);
+
+char *cut_reject_dir(const cut_mapping *m, const cut_run_opts *o)
+{
+    if (o && o->reject_dir)
+        return cut_strdup(o->reject_dir);
+    if (m->opts.reject_dir)
+        return cut_strdup(m->opts.reject_dir);
+    return default_reject_dir(m);
+}
+
 static char *default_reject_dir(const cut_mapping *m)
 {
     const char *base = strrchr(m->path, '/');
@@ -578,12 +589,7 @@ int cut_plan_build(cut_mapping *m, const cut_run_opts *o, cut_conn *src, cut_con
                 "source_encoding: unknown encoding '%s' (utf8, latin1 or cp1252)",
                 m->opts.source_encoding);
     p->encoding = (int)enc;
-    if (o && o->reject_dir)
-        p->reject_dir = cut_strdup(o->reject_dir);
-    else if (m->opts.reject_dir)
-        p->reject_dir = cut_strdup(m->opts.reject_dir);
-    else
-        p->reject_dir = default_reject_dir(m);
+    p->reject_dir = cut_reject_dir(m, o);
 
     /* The tables to run: all, or the ones named (each must be in the mapping). */
     int *pick = calloc((size_t)m->ntables + 1, sizeof(int)), npick = 0;
@@ -691,21 +697,34 @@ int cut_reject_dir_create(const cut_plan *p, cut_error *err)
     return rc;
 }
 
-/* The table's name made safe for a file name (any character may be in it). */
-static char *reject_stem(const cut_plan *p, const cut_tplan *tp)
+/* <dir>/<table name made safe for a file name> (any character may be in a name). */
+char *cut_table_stem(const char *dir, const char *table)
 {
     cut_buf name = {0};
-    for (const char *s = tp->mt->target; *s; s++) {
+    for (const char *s = table; *s; s++) {
         unsigned char ch = (unsigned char)*s;
         if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-            ch == '_' || ch == '-' || (ch == '.' && s != tp->mt->target) || ch >= 0x80)
+            ch == '_' || ch == '-' || (ch == '.' && s != table) || ch >= 0x80)
             cut_buf_appendc(&name, (char)ch);
         else
             cut_buf_printf(&name, "%%%02X", ch);
     }
-    char *stem = cut_asprintf("%s/%s", p->reject_dir, cut_buf_cstr(&name));
+    char *stem = cut_asprintf("%s/%s", dir, cut_buf_cstr(&name));
     cut_buf_free(&name);
     return stem;
+}
+
+static char *reject_stem(const cut_plan *p, const cut_tplan *tp)
+{
+    return cut_table_stem(p->reject_dir, tp->mt->target);
+}
+
+char *cut_table_file(const cut_plan *p, const cut_tplan *tp, const char *suffix)
+{
+    char *stem = reject_stem(p, tp);
+    char *path = stem ? cut_asprintf("%s%s", stem, suffix) : NULL;
+    free(stem);
+    return path;
 }
 
 char *cut_reject_path(const cut_plan *p, const cut_tplan *tp)

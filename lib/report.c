@@ -126,8 +126,8 @@ void cut_report_verify_text(const cut_result *r, FILE *out)
                     t->diff_unexamined);
     }
     if (bad == 0)
-        fprintf(out, "\nGo: %d table%s, %" PRId64 " rows verified, digests equal (%.2f s)\n",
-                r->ntables, r->ntables == 1 ? "" : "s", rows, r->seconds);
+        fprintf(out, "\nGo: %d table%s, %" PRId64 " row%s verified, digests equal (%.2f s)\n",
+                r->ntables, r->ntables == 1 ? "" : "s", rows, rows == 1 ? "" : "s", r->seconds);
     else
         fprintf(out, "\nNo-Go: %d of %d table%s failed verification (%.2f s)\n", bad, r->ntables,
                 r->ntables == 1 ? "" : "s", r->seconds);

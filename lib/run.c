@@ -456,6 +456,15 @@ int cut_runbook(cut_mapping *m, cut_journal *j, const cut_runbook_opts *o, int64
                                     resumed);
         step_skip(&b, CUT_STEP_SNAPSHOT, detail);
     } else {
+        /* A target restored after an interrupted deferred migrate still lacks the
+           constraints that run dropped: they go back before the snapshot is taken. */
+        int fixed = 0;
+        if ((rc = cut_restore_constraints(m, &ro, &fixed, err)))
+            goto finish;
+        if (fixed)
+            cut_log(CUT_LOG_WARN, "recreated the constraints of %d table%s that an interrupted "
+                                  "migrate had dropped",
+                    fixed, fixed == 1 ? "" : "s");
         if (o->snapshot) {
             snap_path = cut_strdup(o->snapshot);
         } else {

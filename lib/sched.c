@@ -27,7 +27,7 @@ static int next_task(cut_sched *s)
                 continue;
             waiting = 1;
             int ready = 1;
-            if (s->mode == CUT_OPEN_WRITE) {
+            if (s->mode == CUT_OPEN_WRITE && !s->deferred) {
                 const cut_tplan *tp = &s->p->t[t->table];
                 for (int d = 0; d < tp->ndeps && ready; d++)
                     ready = s->left[tp->deps[d]] == 0;

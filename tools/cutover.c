@@ -190,6 +190,10 @@ static const char migrate_help[] =
     "  --chunk-rows N     split tables with a single integer key into key ranges of\n"
     "                     about N rows, loaded in parallel, one transaction each\n"
     "                     (default: options.chunk_rows, else 250000; 0 = never)\n"
+    "  --defer-constraints  drop the targets' foreign keys and non-unique indexes while\n"
+    "                     loading, recreate them after (foreign keys validated), also\n"
+    "                     when the load fails (PostgreSQL; default: the mapping's\n"
+    "                     options.defer_constraints); --no-defer-constraints: never\n"
     "  -q, --quiet        no progress on stderr\n"
     "  -h, --help         show this help\n"
     "\n"
@@ -205,6 +209,8 @@ static int cmd_migrate(int argc, char **argv)
                                          {"rejects", required_argument, 0, 'r'},
                                          {"batch-rows", required_argument, 0, 'b'},
                                          {"chunk-rows", required_argument, 0, 'C'},
+                                         {"defer-constraints", no_argument, 0, 'D'},
+                                         {"no-defer-constraints", no_argument, 0, 'N'},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -232,6 +238,8 @@ static int cmd_migrate(int argc, char **argv)
                 return EXIT_ERROR;
             o.chunk_rows = chunk ? chunk : -1;
             break;
+        case 'D': o.defer_constraints = 1; break;
+        case 'N': o.defer_constraints = -1; break;
         case 'q': quiet = 1; break;
         case 'h': fputs(migrate_help, stdout); return EXIT_GO;
         default: return usage_error("migrate", "%s", "invalid option");
