@@ -76,38 +76,55 @@ static void fn_case(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 /* ---------------------------------------------------------------- regexps */
 
-typedef struct re_cache {
+/*
+ * Compiled patterns, per connection (each expression engine belongs to one thread).
+ * SQLite's aux data cannot hold them: it is dropped at every sqlite3_reset, that is,
+ * after every row. A handful of patterns per mapping is the norm: a small array,
+ * replaced round-robin when full.
+ */
+#define RE_SLOTS 32
+
+typedef struct re_entry {
+    char *pattern;
+    int caseless;
     pcre2_code *code;
     pcre2_match_data *md;
-    int caseless;
+} re_entry;
+
+typedef struct re_cache {
+    re_entry e[RE_SLOTS];
+    int n, next;
 } re_cache;
+
+static void re_entry_clear(re_entry *e)
+{
+    free(e->pattern);
+    pcre2_match_data_free(e->md);
+    pcre2_code_free(e->code);
+    memset(e, 0, sizeof(*e));
+}
 
 static void re_cache_free(void *p)
 {
-    re_cache *rc = p;
-    if (!rc)
+    re_cache *c = p;
+    if (!c)
         return;
-    pcre2_match_data_free(rc->md);
-    pcre2_code_free(rc->code);
-    free(rc);
+    for (int i = 0; i < c->n; i++)
+        re_entry_clear(&c->e[i]);
+    free(c);
 }
 
-/*
- * The compiled pattern in argv[pi]: from the statement's aux data when the
- * pattern is a constant, else freshly compiled (*fresh = 1). The caller hands
- * a fresh one to keep_regex() when done: SQLite may free it at once, so it
- * must not be used after that (sqlite3_set_auxdata's contract).
- */
-static re_cache *get_regex(sqlite3_context *ctx, sqlite3_value **argv, int pi, int caseless,
-                           const char *fname, int *fresh)
+/* The compiled pattern in argv[pi] (an error result is set when it does not compile). */
+static re_entry *get_regex(sqlite3_context *ctx, sqlite3_value **argv, int pi, int caseless,
+                           const char *fname)
 {
-    *fresh = 0;
-    re_cache *rc = sqlite3_get_auxdata(ctx, pi);
-    if (rc && rc->caseless == caseless)
-        return rc;
+    re_cache *c = sqlite3_user_data(ctx);
     const char *pat = (const char *)sqlite3_value_text(argv[pi]);
     if (!pat)
         return NULL;
+    for (int i = 0; i < c->n; i++)
+        if (c->e[i].caseless == caseless && strcmp(c->e[i].pattern, pat) == 0)
+            return &c->e[i];
     int errcode;
     PCRE2_SIZE erroff;
     uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF | (caseless ? PCRE2_CASELESS : 0);
@@ -122,23 +139,24 @@ static re_cache *get_regex(sqlite3_context *ctx, sqlite3_value **argv, int pi, i
         sqlite3_free(e);
         return NULL;
     }
-    rc = calloc(1, sizeof(*rc));
-    if (!rc || !(rc->md = pcre2_match_data_create_from_pattern(code, NULL))) {
-        free(rc);
-        pcre2_code_free(code);
+    re_entry *e;
+    if (c->n < RE_SLOTS) {
+        e = &c->e[c->n++];
+    } else {
+        e = &c->e[c->next];
+        c->next = (c->next + 1) % RE_SLOTS;
+        re_entry_clear(e);
+    }
+    e->pattern = strdup(pat);
+    e->code = code;
+    e->caseless = caseless;
+    e->md = pcre2_match_data_create_from_pattern(code, NULL);
+    if (!e->pattern || !e->md) {
+        re_entry_clear(e);
         sqlite3_result_error_nomem(ctx);
         return NULL;
     }
-    rc->code = code;
-    rc->caseless = caseless;
-    *fresh = 1;
-    return rc;
-}
-
-static void keep_regex(sqlite3_context *ctx, int pi, re_cache *rc, int fresh)
-{
-    if (fresh)
-        sqlite3_set_auxdata(ctx, pi, rc, re_cache_free);
+    return e;
 }
 
 /* regexp(pattern, subject) — also backs "subject REGEXP pattern". */
@@ -146,15 +164,13 @@ static void fn_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
         return;
-    int fresh;
-    re_cache *rc = get_regex(ctx, argv, 0, 0, "regexp", &fresh);
+    re_entry *rc = get_regex(ctx, argv, 0, 0, "regexp");
     if (!rc)
         return;
     const char *s = (const char *)sqlite3_value_text(argv[1]);
     int n = sqlite3_value_bytes(argv[1]);
     int m = pcre2_match(rc->code, (PCRE2_SPTR)s, (PCRE2_SIZE)n, 0, 0, rc->md, NULL);
     sqlite3_result_int(ctx, m >= 0);
-    keep_regex(ctx, 0, rc, fresh);
 }
 
 /* PostgreSQL replacement syntax (\1, \&, \\) → PCRE2 extended substitution ($1, $0, $$). */
@@ -199,8 +215,7 @@ static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **ar
             return;
         }
     }
-    int fresh;
-    re_cache *re = get_regex(ctx, argv, 1, caseless, "regexp_replace", &fresh);
+    re_entry *re = get_regex(ctx, argv, 1, caseless, "regexp_replace");
     if (!re)
         return;
     pcre2_code *code = re->code;
@@ -241,7 +256,6 @@ static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **ar
         sqlite3_result_text(ctx, out, (int)outlen, free);
     }
     free(repl);
-    keep_regex(ctx, 1, re, fresh);
 }
 
 /* ------------------------------------------------------------- split_part */
@@ -429,13 +443,23 @@ int cut_sqlfunc_register(struct sqlite3 *db, const cut_mapping *m)
     const int det = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
     int rc = sqlite3_create_function(db, "lower", 1, det, NULL, fn_case, NULL, NULL);
     rc = rc ? rc : sqlite3_create_function(db, "upper", 1, det, (void *)1, fn_case, NULL, NULL);
-    rc = rc ? rc : sqlite3_create_function(db, "regexp", 2, det, NULL, fn_regexp, NULL, NULL);
+    /* One pattern cache, shared by the regexp functions of this connection; freed with
+       the last of them (each registration holds a reference through the destructor). */
+    re_cache *cache = rc ? NULL : calloc(1, sizeof(re_cache));
+    if (!rc && !cache)
+        return CUT_ENOMEM;
+    rc = rc ? rc : sqlite3_create_function(db, "regexp", 2, det, cache, fn_regexp, NULL, NULL);
     rc = rc ? rc
-            : sqlite3_create_function(db, "regexp_replace", 3, det, NULL, fn_regexp_replace,
+            : sqlite3_create_function(db, "regexp_replace", 3, det, cache, fn_regexp_replace,
                                       NULL, NULL);
-    rc = rc ? rc
-            : sqlite3_create_function(db, "regexp_replace", 4, det, NULL, fn_regexp_replace,
-                                      NULL, NULL);
+    if (rc) {
+        re_cache_free(cache); /* not handed over yet */
+        return CUT_ENOMEM;
+    }
+    /* From here the cache belongs to SQLite, which calls the destructor even when this
+       registration fails. */
+    rc = sqlite3_create_function_v2(db, "regexp_replace", 4, det, cache, fn_regexp_replace,
+                                    NULL, NULL, re_cache_free);
     rc = rc ? rc
             : sqlite3_create_function(db, "split_part", 3, det, NULL, fn_split_part, NULL, NULL);
     rc = rc ? rc
