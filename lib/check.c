@@ -10,6 +10,15 @@
 #include "engine.h"
 #include "util.h"
 
+/* A signal while check waited (on a connection, a lock): stop rather than go on, and say so,
+   so that the runbook journals check itself as interrupted. */
+static int cancelled(const cut_run_opts *o, cut_error *err)
+{
+    if (o && o->cancel && *o->cancel)
+        return cut_error_set(err, CUT_EINTR, "interrupted");
+    return CUT_OK;
+}
+
 int cut_check(cut_mapping *m, const cut_run_opts *o, FILE *out, cut_error *err)
 {
     cut_conn *src = NULL, *tgt = NULL;
@@ -31,16 +40,20 @@ int cut_check(cut_mapping *m, const cut_run_opts *o, FILE *out, cut_error *err)
         cut_error_prefix(err, "source");
         goto done;
     }
+    if ((rc = cancelled(o, err)))
+        goto done;
     if ((rc = cut_connect(m->target, CUT_OPEN_READ, &tgt, err))) {
         cut_error_prefix(err, "target");
         goto done;
     }
+    if ((rc = cancelled(o, err)))
+        goto done;
     if (!(tgt->drv->caps & CUT_DRV_TARGET)) {
         rc = cut_error_set(err, CUT_EUNSUPPORTED, "target: %s can only be a source",
                            tgt->drv->name);
         goto done;
     }
-    if ((rc = cut_plan_build(m, o, src, tgt, out, &p, err)))
+    if ((rc = cut_plan_build(m, o, src, tgt, out, &p, err)) || (rc = cancelled(o, err)))
         goto done;
     if (out)
         fprintf(out, "\n");
@@ -84,6 +97,8 @@ int cut_check(cut_mapping *m, const cut_run_opts *o, FILE *out, cut_error *err)
                 "migrate dropped (%s); the next migrate recreates them\n",
                 npend, npend == 1 ? "" : "s", npend == 1 ? "s" : "", cut_buf_cstr(&pend));
     cut_buf_free(&pend);
+    if ((rc = cancelled(o, err)))
+        goto done;
     if (out)
         fprintf(out, "\nOK: %d table%s ready to migrate\n", p->n, p->n == 1 ? "" : "s");
 done:

@@ -115,6 +115,11 @@ typedef struct cut_driver {
     /* Starts a consistent read-only view for the scans that follow (may be a no-op). */
     int (*begin_read)(cut_conn *c, cut_error *err);
     void (*end_read)(cut_conn *c);
+    /* Parallel readers of one consistent view (PostgreSQL): the id of the view begun by
+       begin_read (NULL when none), and a read view begun at that id on another
+       connection, valid while the first one's read is open. NULL when unsupported. */
+    const char *(*read_view)(cut_conn *c);
+    int (*begin_read_at)(cut_conn *c, const char *view, cut_error *err);
 
     int (*scan_open)(cut_conn *c, const cut_table *t, const cut_scan_opts *o, cut_scan **out,
                      cut_error *err);

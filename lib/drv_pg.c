@@ -741,6 +741,35 @@ static int pg_begin_read(cut_conn *base, cut_error *err)
     return rc;
 }
 
+static const char *pg_read_view(cut_conn *base)
+{
+    pg_conn *c = (pg_conn *)base;
+    return c->in_read ? c->snapshot : NULL;
+}
+
+static int pg_begin_read_at(cut_conn *base, const char *view, cut_error *err)
+{
+    pg_conn *c = (pg_conn *)base;
+    if (c->in_read || c->in_tx)
+        return CUT_OK;
+    /* A snapshot id is hex digits and dashes: never anything else in this statement. */
+    for (const char *p = view; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'F') || *p == '-'))
+            return cut_error_set(err, CUT_EINVAL, "PostgreSQL: malformed snapshot id");
+    int rc = pg_cmd(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err,
+                    "starting a read transaction", NULL);
+    if (rc)
+        return rc;
+    char sql[128];
+    snprintf(sql, sizeof(sql), "SET TRANSACTION SNAPSHOT '%s'", view);
+    if ((rc = pg_cmd(c, sql, err, "sharing the read snapshot", NULL))) {
+        PQclear(PQexec(c->pg, "ROLLBACK"));
+        return rc;
+    }
+    c->in_read = 1;
+    return CUT_OK;
+}
+
 static void pg_end_read(cut_conn *base)
 {
     pg_conn *c = (pg_conn *)base;
@@ -1879,6 +1908,8 @@ const cut_driver cut_driver_pg = {
     .list_tables = pg_list_tables,
     .estimate_rows = pg_estimate_rows,
     .count_rows = pg_count_rows,
+    .read_view = pg_read_view,
+    .begin_read_at = pg_begin_read_at,
     .defer_constraints = pg_defer_constraints,
     .key_bounds = pg_key_bounds,
     .begin_read = pg_begin_read,

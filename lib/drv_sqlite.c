@@ -615,8 +615,13 @@ static int sq_truncate(cut_conn *base, cut_table *const *tables, int n, cut_erro
     if (rc == CUT_OK && !c->in_tx && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         rc = sq_error(c->db, err, CUT_ESERVER, "truncate");
     if (rc) {
-        cut_error_prefix(err, "cannot empty the target tables (a table outside the mapping "
-                              "may still reference them)");
+        /* Only a constraint can be a table outside the mapping that references these; a
+           full disk or a lock is not, and the guess would send the reader astray. */
+        if ((sqlite3_extended_errcode(c->db) & 0xFF) == SQLITE_CONSTRAINT)
+            cut_error_prefix(err, "cannot empty the target tables (a table outside the mapping "
+                                  "may still reference them)");
+        else
+            cut_error_prefix(err, "cannot empty the target tables");
         if (!c->in_tx)
             sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     }

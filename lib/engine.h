@@ -177,6 +177,7 @@ typedef struct cut_reject_file {
     char *path;
     FILE *f;
     int failed; /* could not write: reported once */
+    int errnum; /* errno of the failure, 0 when unknown */
     cut_buf line, key;
     pthread_mutex_t lock; /* guards all of the above */
 } cut_reject_file;
@@ -185,6 +186,10 @@ void cut_reject_file_init(cut_reject_file *rf, char *path);
 /* The cut_reject_sink that writes one JSON line per rejected row (ud: the file). */
 void cut_reject_write(void *ud, const cut_tplan *tp, const cut_batch *scan, int r,
                       const cut_reject *rj);
+/* Flushes the lines written so far to the disk (fflush and fsync); CUT_EIO, with the
+   reason, when any line could not be written. Called before the rows those lines
+   account for are committed: a full disk must fail the load, not lose a reject. */
+int cut_reject_file_sync(cut_reject_file *rf, cut_error *err);
 /* Closes; CUT_EIO when any line could not be written. */
 int cut_reject_file_close(cut_reject_file *rf, cut_error *err);
 /* Creates the reject directory (and its parents). */
@@ -220,6 +225,8 @@ typedef struct cut_sched {
     pthread_mutex_t progress_lock; /* serialises progress and per-table results */
     int mode; /* CUT_OPEN_WRITE for migrate (target), CUT_OPEN_READ for verify */
     int deferred; /* foreign keys are dropped: tables need not wait for their parents */
+    char *read_view; /* workers read the source at this view (PostgreSQL snapshot id);
+                        the planning connection holds it open, so no worker uses it */
     int (*run)(struct cut_sched *s, int task, cut_conn *src, cut_conn *tgt, cut_error *err);
     cut_conn *src0, *tgt0; /* the planning connections, used by the first worker */
     void *ud;              /* the command's own state */

@@ -142,7 +142,8 @@ static int migrate_task(cut_sched *s, int ti, cut_conn *src, cut_conn *tgt, cut_
     unsigned char *refused = calloc((size_t)batch_rows, 1);
     int rc = refused ? CUT_OK : cut_error_set(err, CUT_ENOMEM, "out of memory");
     if (rc == CUT_OK)
-        rc = src->drv->begin_read(src, err);
+        rc = s->read_view ? src->drv->begin_read_at(src, s->read_view, err)
+                          : src->drv->begin_read(src, err);
     cut_load_opts lo = {.cols = tp->out_cols, .ncols = tp->nout};
     cut_scan_opts range;
     memset(&range, 0, sizeof(range));
@@ -188,8 +189,8 @@ static int migrate_task(cut_sched *s, int ti, cut_conn *src, cut_conn *tgt, cut_
         rc = cut_stream_source(p, tp, src, &so, &c, err);
         /* A reject that could not be written is a row that would vanish: fail the chunk
            before committing anything. */
-        if (rc == CUT_OK && rf.failed)
-            rc = cut_error_set(err, CUT_EIO, "cannot write reject file %s", rf.path);
+        if (rc == CUT_OK)
+            rc = cut_reject_file_sync(&rf, err);
         if (rc == CUT_OK)
             rc = tgt->drv->load_commit(load, err);
         else
@@ -615,7 +616,23 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
     int jobs = o && o->jobs > 0 ? o->jobs : cut_ncpu();
     if (tgt->drv->caps & CUT_DRV_SINGLE_WRITER)
         jobs = 1; /* one writer at a time: parallel loads would only wait on its lock */
+    /* Parallel readers of one source see one consistent state: the planning connection
+       opens a read view and every worker reads at it (PostgreSQL's exported snapshot). */
+    if (jobs > 1 && s.ntasks > 1 && src->drv->read_view && src->drv->begin_read_at &&
+        src->drv->begin_read(src, err) == CUT_OK) {
+        const char *view = src->drv->read_view(src);
+        if (view)
+            s.read_view = cut_strdup(view);
+        else
+            src->drv->end_read(src); /* no shareable view: each worker reads its own */
+    }
+    cut_error_clear(err);
     rc = cut_sched_run(&s, jobs, err);
+    if (s.read_view) {
+        src->drv->end_read(src);
+        free(s.read_view);
+        s.read_view = NULL;
+    }
 undefer:
     {
         /* Also after a failure: the exact definitions go back in any case. */

@@ -594,6 +594,7 @@ void cut_reject_write(void *ud, const cut_tplan *tp, const cut_batch *scan, int 
         rf->f = fopen(rf->path, "w");
         if (!rf->f) {
             rf->failed = 1;
+            rf->errnum = errno;
             cut_log(CUT_LOG_ERROR, "cannot write reject file %s: %s", rf->path, strerror(errno));
             pthread_mutex_unlock(&rf->lock);
             return;
@@ -630,18 +631,42 @@ void cut_reject_write(void *ud, const cut_tplan *tp, const cut_batch *scan, int 
     cut_buf_printf(l, "}\n");
     if (fwrite(l->p, 1, l->len, rf->f) != l->len) {
         rf->failed = 1;
+        rf->errnum = errno;
         cut_log(CUT_LOG_ERROR, "cannot write reject file %s: %s", rf->path, strerror(errno));
     }
     pthread_mutex_unlock(&rf->lock);
 }
 
+static int reject_file_error(const cut_reject_file *rf, cut_error *err)
+{
+    if (rf->errnum)
+        return cut_error_set(err, CUT_EIO, "cannot write reject file %s: %s", rf->path,
+                             strerror(rf->errnum));
+    return cut_error_set(err, CUT_EIO, "cannot write reject file %s", rf->path);
+}
+
+int cut_reject_file_sync(cut_reject_file *rf, cut_error *err)
+{
+    pthread_mutex_lock(&rf->lock);
+    /* fwrite only fills stdio's buffer: the last lines reach the disk, or fail to, here. */
+    if (rf->f && !rf->failed && (fflush(rf->f) != 0 || fsync(fileno(rf->f)) != 0)) {
+        rf->failed = 1;
+        rf->errnum = errno;
+    }
+    int rc = rf->failed ? reject_file_error(rf, err) : CUT_OK;
+    pthread_mutex_unlock(&rf->lock);
+    return rc;
+}
+
 int cut_reject_file_close(cut_reject_file *rf, cut_error *err)
 {
     int rc = CUT_OK;
-    if (rf->f && fclose(rf->f) != 0 && !rf->failed)
+    if (rf->f && fclose(rf->f) != 0 && !rf->failed) {
         rf->failed = 1;
+        rf->errnum = errno;
+    }
     if (rf->failed)
-        rc = cut_error_set(err, CUT_EIO, "cannot write reject file %s", rf->path);
+        rc = reject_file_error(rf, err);
     cut_buf_free(&rf->line);
     cut_buf_free(&rf->key);
     free(rf->path);

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -537,6 +538,85 @@ static int order_tables(cut_plan *p, FILE *report)
     return CUT_OK;
 }
 
+/* A host as the same server sees it: the loopback names and Unix sockets are one. */
+static int local_host(const char *h)
+{
+    return !h || !*h || h[0] == '/' || strcasecmp(h, "localhost") == 0 ||
+           strcmp(h, "127.0.0.1") == 0 || strcmp(h, "::1") == 0;
+}
+
+/*
+ * Whether source and target are one database: the same SQLite file (device and inode),
+ * or the same database name on the same PostgreSQL/MySQL server (port, and host, the
+ * local spellings taken as one). *rollback is set for a SQLite file not in WAL mode,
+ * where a read transaction blocks another connection's commit.
+ */
+static int same_database(const cut_url *a, const cut_url *b, int *rollback)
+{
+    *rollback = 0;
+    if (!a || !b || strcmp(a->scheme, b->scheme) != 0)
+        return 0;
+    if (strcmp(a->scheme, "sqlite") == 0) {
+        struct stat sa, sb;
+        if (!a->path || !b->path || stat(a->path, &sa) != 0 || stat(b->path, &sb) != 0 ||
+            sa.st_dev != sb.st_dev || sa.st_ino != sb.st_ino)
+            return 0;
+        /* Header bytes 18 and 19 (file format versions) are 2 in WAL mode. */
+        unsigned char hdr[20] = {0};
+        FILE *f = fopen(a->path, "rb");
+        if (f) {
+            if (fread(hdr, 1, sizeof(hdr), f) != sizeof(hdr))
+                hdr[18] = 0;
+            fclose(f);
+        }
+        *rollback = hdr[18] != 2;
+        return 1;
+    }
+    if (strcmp(a->scheme, "postgresql") != 0 && strcmp(a->scheme, "mysql") != 0)
+        return 0;
+    int def = strcmp(a->scheme, "mysql") == 0 ? 3306 : 5432;
+    int pa = a->port ? a->port : def, pb = b->port ? b->port : def;
+    int hosts = local_host(a->host) && local_host(b->host)
+                    ? 1
+                    : a->host && b->host && strcasecmp(a->host, b->host) == 0;
+    int dbs = (!a->path && !b->path) || (a->path && b->path && strcmp(a->path, b->path) == 0);
+    return pa == pb && hosts && dbs;
+}
+
+/* Source and target one database: a target table must not be a table the run reads. */
+static void check_same_database(pctx *c, cut_plan *p, cut_conn *src, cut_conn *tgt)
+{
+    int rollback = 0;
+    if (!same_database(src->url, tgt->url, &rollback))
+        return;
+    int exact = strcmp(src->url->scheme, "postgresql") == 0;
+    for (int i = 0; i < p->n; i++) {
+        const cut_table *T = p->t[i].tgt;
+        for (int j = 0; T && j < p->n; j++) {
+            const cut_table *S = p->t[j].src;
+            if (!S || !((!S->schema && !T->schema) ||
+                        (S->schema && T->schema && strcmp(S->schema, T->schema) == 0)))
+                continue;
+            if (exact ? strcmp(S->name, T->name) != 0 : strcasecmp(S->name, T->name) != 0)
+                continue;
+            problem(c, CUT_ESCHEMA, p->t[i].mt->pos, p->t[i].mt->target, NULL,
+                    "target table %s is the source table %s: source and target are the same "
+                    "database, and the run would write the table it reads (--truncate would "
+                    "empty it first)",
+                    p->t[i].mt->target, p->t[j].mt->source);
+            break;
+        }
+    }
+    if (rollback && strcmp(src->url->scheme, "sqlite") == 0) {
+        /* Every scan of a run shares one read transaction on the source connection. */
+        problem(c, CUT_EUNSUPPORTED, (cut_pos){0, 0}, NULL, NULL,
+                "source and target are the same SQLite file %s, which is not in WAL mode: "
+                "the source's read transaction would block every commit of the target; "
+                "switch it to WAL (PRAGMA journal_mode=WAL) or copy the source to another file",
+                src->url->path);
+    }
+}
+
 static char *default_reject_dir(const cut_mapping *m);
 
 char *cut_reject_dir(const cut_mapping *m, const cut_run_opts *o)
@@ -634,6 +714,8 @@ int cut_plan_build(cut_mapping *m, const cut_run_opts *o, cut_conn *src, cut_con
             break;
     }
     free(pick);
+    if (rc == CUT_OK)
+        check_same_database(&c, p, src, tgt);
     if (rc == CUT_OK && (rc = order_tables(p, report)) == CUT_OK && c.nproblems)
         rc = err->code ? err->code : CUT_EMAPPING;
     if (rc) {

@@ -110,16 +110,24 @@ static const char *verdict_word(const cut_jrun *r)
                                            : "Error";
 }
 
-/* The step where a run that did not finish well stopped. */
+/* The step where a run that did not finish well stopped. A restore that failed is the
+   rollback of an earlier failure, not where the run stopped: that earlier step is. */
 static const cut_jstep *stopped_step(const cut_jrun *r)
 {
+    const cut_jstep *failed_restore = NULL;
     for (int i = r->nsteps - 1; i >= 0; i--) {
         const char *s = r->steps[i].status;
+        int is_restore = strcmp(r->steps[i].name, CUT_STEP_RESTORE) == 0;
+        if (is_restore && strcmp(s, "failed") == 0) {
+            if (!failed_restore)
+                failed_restore = &r->steps[i];
+            continue;
+        }
         if (strcmp(s, "running") == 0 || strcmp(s, "interrupted") == 0 ||
             (strcmp(s, "failed") == 0 && strcmp(r->steps[i].name, CUT_STEP_GATE) != 0))
             return &r->steps[i];
     }
-    return NULL;
+    return failed_restore;
 }
 
 static const char *rollback_state(const cut_jrun *r)
@@ -368,10 +376,15 @@ static void text_report(const cut_jrun *r, const char *journal, FILE *out)
                     rs && strcmp(rs->status, "ok") != 0 ? "FAILED, nothing of it committed; " : "");
         }
         int same = sn && sn->expected && t->actual && strcmp(sn->expected, t->actual) == 0;
+        /* A restore that stopped before reading a table back has no digest of it. */
+        int unread = !t->actual && strcmp(t->status, "ok") != 0;
         fprintf(out, "  %-20s %10" PRId64 " rows  %.16s  %s\n", t->table,
                 t->target_rows < 0 ? 0 : t->target_rows, t->actual ? t->actual : "-",
-                t->error ? t->error : same ? "= snapshot" : sn ? "DIFFERS from the snapshot"
-                                                             : "verified by the restore");
+                t->error  ? t->error
+                : same    ? "= snapshot"
+                : unread  ? "not read back"
+                : sn      ? "DIFFERS from the snapshot"
+                          : "verified by the restore");
     }
     char *v = verdict_text(r, journal);
     fprintf(out, "\n%s: %s\n", verdict_word(r), v ? v : "");
@@ -1106,16 +1119,24 @@ static void html_restore(const cut_jrun *r, FILE *out)
         const cut_jtable *t = &r->tables[i];
         if (strcmp(t->phase, "restore") != 0)
             continue;
-        if (!any++)
-            fputs("<h2>Rollback</h2><p class=\"note\">The snapshot taken before migrate was "
-                  "restored in one transaction; each table was read back and its digest "
-                  "compared with the snapshot's before the commit.</p><table><tr><th>table</th>"
-                  "<th class=\"n\">rows</th><th>snapshot digest</th><th>restored digest</th>"
-                  "<th>proof</th></tr>\n",
+        if (!any++) {
+            const cut_jstep *rs = find_step(r, CUT_STEP_RESTORE);
+            fputs(rs && strcmp(rs->status, "ok") != 0
+                      ? "<h2>Rollback</h2><p class=\"note\">The restore of the snapshot taken "
+                        "before migrate failed: nothing of it was committed, and the target "
+                        "keeps the state the run left.</p>"
+                      : "<h2>Rollback</h2><p class=\"note\">The snapshot taken before migrate "
+                        "was restored in one transaction; each table was read back and its "
+                        "digest compared with the snapshot's before the commit.</p>",
                   out);
+            fputs("<table><tr><th>table</th><th class=\"n\">rows</th><th>snapshot digest</th>"
+                  "<th>restored digest</th><th>proof</th></tr>\n",
+                  out);
+        }
         const cut_jtable *sn = find_table(r, "snapshot", t->table);
         int same = sn && sn->expected && t->actual ? strcmp(sn->expected, t->actual) == 0
                                                    : strcmp(t->status, "ok") == 0;
+        int unread = !t->actual && strcmp(t->status, "ok") != 0;
         fputs("<tr><td><b>", out);
         html_esc(out, t->table);
         fputs("</b></td>", out);
@@ -1123,7 +1144,7 @@ static void html_restore(const cut_jrun *r, FILE *out)
         html_digest(out, sn ? sn->expected : t->expected);
         html_digest(out, t->actual);
         fprintf(out, "<td><span class=\"pill %s\">%s</span></td></tr>\n", same ? "ok" : "bad",
-                same ? "equal to the snapshot" : "differs");
+                same ? "equal to the snapshot" : unread ? "not read back" : "differs");
     }
     if (any)
         fputs("</table>", out);

@@ -608,6 +608,9 @@ finish:
             cut_error e;
             cut_error_clear(&e);
             step_start(&b, CUT_STEP_RESTORE, &s, &e);
+            /* err still holds the failure being undone (its table, say): the restore's own
+               error must not inherit that context. first keeps the failure. */
+            cut_error_clear(err);
             rc = cut_snapshot_restore(b.snapshot, m->target, &so, &info, err);
             int64_t rows = -1;
             if (info) {

@@ -72,7 +72,10 @@ static void *worker_main(void *arg)
 {
     worker *w = arg;
     cut_sched *s = w->s;
-    cut_conn *src = w->first ? s->src0 : NULL, *tgt = w->first ? s->tgt0 : NULL;
+    /* The planning connections serve the first worker, unless the planning source holds
+       the read view the workers share (ending a task's read would end the view). */
+    int reuse = w->first && !s->read_view;
+    cut_conn *src = reuse ? s->src0 : NULL, *tgt = reuse ? s->tgt0 : NULL;
     cut_error err;
     cut_error_clear(&err);
     int rc = CUT_OK, i;
@@ -91,7 +94,7 @@ static void *worker_main(void *arg)
         if (rc)
             break;
     }
-    if (!w->first) {
+    if (!reuse) {
         cut_disconnect(src);
         cut_disconnect(tgt);
     }

@@ -1278,6 +1278,7 @@ typedef struct wframe {
 
 typedef struct writer {
     int fd;
+    const char *path; /* the temporary file, for messages */
     uint64_t off; /* where the next frame goes (the writer thread's, until joined) */
     ZSTD_CCtx *cctx;
     cut_buf out;
@@ -1322,7 +1323,7 @@ static int writer_frame(writer *w, wframe *f, cut_error *err)
     if (out.pos > UINT32_MAX)
         return cut_error_set(err, CUT_EINVAL, "a frame compressed to more than 4 GiB");
     if (write_all(w->fd, w->out.p, out.pos))
-        return cut_error_set(err, CUT_EIO, "cannot write the snapshot: %s", strerror(errno));
+        return cut_error_set(err, CUT_EIO, "cannot write %s: %s", w->path, strerror(errno));
     snap_table *t = &w->tabs[f->table];
     snap_frame *frames = realloc(t->frames, sizeof(snap_frame) * (t->nframes + 1));
     if (!frames)
@@ -1362,11 +1363,12 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-static int writer_start(writer *w, int fd, uint64_t off, snap_table *tabs, int level, int threads,
-                        cut_error *err)
+static int writer_start(writer *w, int fd, const char *path, uint64_t off, snap_table *tabs,
+                        int level, int threads, cut_error *err)
 {
     memset(w, 0, sizeof(*w));
     w->fd = fd;
+    w->path = path;
     w->off = off;
     w->tabs = tabs;
     pthread_mutex_init(&w->mu, NULL);
@@ -1744,7 +1746,7 @@ static int snapshot_core(const char *url, const char *const *names, int n, const
         rc = cut_error_set(err, CUT_EIO, "cannot write %s: %s", tmp, strerror(errno));
         goto done;
     }
-    if ((rc = writer_start(&w, fd, hdr.len, st, level, threads, err))) {
+    if ((rc = writer_start(&w, fd, tmp, hdr.len, st, level, threads, err))) {
         have_writer = 1;
         goto done;
     }

@@ -98,7 +98,7 @@ enum {
 };
 
 typedef struct ref {
-    cut_buf rows;   /* data records, serialized as serialize() does */
+    cut_buf rows; /* data records, serialized as serialize() does */
     int64_t nrows;
     long ncols;     /* fields of the header */
     int error;      /* REF_* */
@@ -106,9 +106,9 @@ typedef struct ref {
     /* the record being read */
     cut_buf field;
     int quoted;
-    cut_buf names;  /* header names, NUL-separated, as C strings */
-    long nul_col;   /* the first header name holding a NUL byte (1-based), or 0 */
-    cut_buf rec;    /* this record's serialized cells */
+    cut_buf names; /* header names, NUL-separated, as C strings */
+    long nul_col;  /* the first header name holding a NUL byte (1-based), or 0 */
+    cut_buf rec;   /* this record's serialized cells */
     long nfields;
     long rec_line;
     int64_t nrec;

@@ -7,8 +7,9 @@
  * restore, forecast arithmetic, the JSON report against its documented
  * fields, HTML escaping, and the runbook on small SQLite databases: Go, No-Go
  * rolled back to the pre-run state, --no-rollback, a rollback that fails its
- * proof, a refused start, a resume, and a cancellation before anything was
- * written.
+ * proof, a refused start, a resume, a cancellation before anything was
+ * written, and a signal during each step; a failed rollback's report claims no
+ * proof it did not make.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1108,6 +1109,179 @@ static void test_runbook_cancelled_before_writing_does_not_block(void **state)
     cut_journal_close(j);
 }
 
+/*
+ * A run whose migrate failed (the target server died) and whose rollback failed too
+ * (the server was still down): the restore read nothing back, so neither the journal
+ * nor the report may claim the snapshot's digests were found; and the run stopped in
+ * migrate, not in the restore that tried to undo it.
+ */
+static void test_failed_restore_proves_nothing_and_the_run_stopped_in_migrate(void **state)
+{
+    fx *f = *state;
+    cut_journal *j = open_journal(f);
+    cut_error err;
+    cut_error_clear(&err);
+    int64_t id = begin_run(j, "postgresql://app@db/gym", 4242, 0, "vm", "/srv/run-1.cutsnap");
+    add_step(j, id, "check", "ok", 1000000.0, 0.1, -1);
+    add_step(j, id, "snapshot", "ok", 1000000.1, 1, 300);
+    assert_int_equal(cut_journal_step_add(j, id, "migrate", 1000001.1, 1000002.0, "failed", 0,
+                                          "table members: PostgreSQL: connection lost", &err),
+                     CUT_OK);
+    assert_int_equal(cut_journal_step_add(j, id, "restore", 1000002.0, 1000002.1, "failed", -1,
+                                          "PostgreSQL: cannot connect: Connection refused", &err),
+                     CUT_OK);
+    /* What a snapshot and a failed restore hand to the journal: the snapshot's own rows
+       and digests, nothing verified. */
+    cut_snap_table t[2];
+    memset(t, 0, sizeof(t));
+    t[0].name = "members";
+    t[0].rows = 200;
+    t[0].digest.rows = 200;
+    t[0].digest.sum.lo = 0x1234;
+    t[1].name = "bookings";
+    t[1].rows = 100;
+    t[1].digest.rows = 100;
+    t[1].digest.sum.lo = 0x5678;
+    cut_snap_info info;
+    memset(&info, 0, sizeof(info));
+    info.ntables = 2;
+    info.tables = t;
+    assert_int_equal(cut_journal_put_snap(j, id, "snapshot", &info, &err), CUT_OK);
+    assert_int_equal(cut_journal_put_snap(j, id, "restore", &info, &err), CUT_OK);
+    assert_int_equal(cut_journal_run_end(j, id, "error",
+                                         "table members: PostgreSQL: connection lost", 0, &err),
+                     CUT_OK);
+    cut_jrun *r = NULL;
+    assert_int_equal(cut_journal_load(j, id, 1, &r, &err), CUT_OK);
+    int restore_rows = 0;
+    for (int i = 0; i < r->ntables; i++) {
+        if (strcmp(r->tables[i].phase, "restore") != 0)
+            continue;
+        restore_rows++;
+        assert_string_equal(r->tables[i].status, "failed");
+        assert_null(r->tables[i].actual);
+    }
+    assert_int_equal(restore_rows, 2);
+    cut_jrun_free(r);
+    char *text = render(j, id, CUT_REPORT_TEXT);
+    assert_null(strstr(text, "= snapshot"));
+    assert_null(strstr(text, "DIFFERS"));
+    assert_non_null(strstr(text, "not read back"));
+    assert_non_null(strstr(text, "Error: migrate failed: table members: PostgreSQL: connection lost"));
+    assert_non_null(strstr(text, "The rollback failed"));
+    free(text);
+    char *json = render(j, id, CUT_REPORT_JSON);
+    assert_null(strstr(json, "\"matches_snapshot\": true"));
+    assert_non_null(strstr(json, "\"summary\": \"migrate failed: "));
+    free(json);
+    char *html = render(j, id, CUT_REPORT_HTML);
+    assert_null(strstr(html, "equal to the snapshot"));
+    assert_null(strstr(html, "was restored in one transaction"));
+    assert_non_null(strstr(html, "not read back"));
+    free(html);
+    cut_journal_close(j);
+}
+
+/* A signal that arrives while a step runs: the step callback raises the flag as the
+   step starts, as a signal would while it works. */
+typedef struct cancel_at {
+    const char *step;
+    volatile sig_atomic_t flag;
+} cancel_at;
+
+static void cancel_on_start(void *ud, const cut_step_event *ev)
+{
+    cancel_at *c = ud;
+    if (strcmp(ev->step, c->step) == 0 && strcmp(ev->status, "running") == 0)
+        c->flag = 1;
+}
+
+/* Runs the runbook with a signal during step; returns the run's journal record. */
+static cut_jrun *run_cancelled_during(const fx *f, cut_journal *j, const char *step)
+{
+    cancel_at c = {step, 0};
+    cut_runbook_opts o;
+    cut_runbook_opts_init(&o);
+    o.cancel = &c.flag;
+    o.step = cancel_on_start;
+    o.step_ud = &c;
+    cut_error err;
+    cut_error_clear(&err);
+    int64_t run = 0;
+    cut_run_outcome oc;
+    assert_int_equal(runbook(f, j, &o, &run, &oc, &err), CUT_EINTR);
+    assert_int_equal(oc, CUT_OUTCOME_INTERRUPTED);
+    cut_jrun *r = NULL;
+    assert_int_equal(cut_journal_load(j, run, 0, &r, &err), CUT_OK);
+    assert_string_equal(r->outcome, "interrupted");
+    assert_true(r->nsteps > 0);
+    assert_string_equal(r->steps[r->nsteps - 1].name, step);
+    assert_string_equal(r->steps[r->nsteps - 1].status, "interrupted");
+    return r;
+}
+
+/* check waits on nothing it can cut short (a lock, a connection), but a signal during it
+   must still mark check itself interrupted, not a later step, and block nothing. */
+static void test_runbook_signal_during_check_marks_check_interrupted(void **state)
+{
+    fx *f = *state;
+    make_databases(f);
+    cut_journal *j = open_journal(f);
+    cut_jrun *r = run_cancelled_during(f, j, "check");
+    assert_int_equal(r->nsteps, 1);
+    assert_non_null(r->cleared);
+    cut_jrun_free(r);
+    cut_journal_close(j);
+}
+
+static void test_runbook_signal_during_snapshot_leaves_no_snapshot(void **state)
+{
+    fx *f = *state;
+    make_databases(f);
+    cut_journal *j = open_journal(f);
+    cut_jrun *r = run_cancelled_during(f, j, "snapshot");
+    assert_non_null(r->cleared);
+    cut_jrun_free(r);
+    char snap[160];
+    snprintf(snap, sizeof(snap), "%s/cutover-run-1.cutsnap", f->dir);
+    assert_int_not_equal(access(snap, F_OK), 0);
+    cut_journal_close(j);
+}
+
+static void test_runbook_signal_during_migrate_blocks_the_target(void **state)
+{
+    fx *f = *state;
+    make_databases(f);
+    cut_journal *j = open_journal(f);
+    cut_jrun *r = run_cancelled_during(f, j, "migrate");
+    assert_null(r->cleared);
+    cut_jrun_free(r);
+    /* Stopped at the first batch: nothing of a table committed. */
+    assert_int_equal(query_int(f->tgt, "SELECT count(*) FROM persons"), 0);
+    assert_int_equal(query_int(f->tgt, "SELECT count(*) FROM visits"), 0);
+    /* The next run refuses to start until this one is resumed or restored. */
+    cut_error err;
+    cut_error_clear(&err);
+    int64_t run = 0;
+    cut_run_outcome oc;
+    assert_int_equal(runbook(f, j, NULL, &run, &oc, &err), CUT_ESTATE);
+    assert_non_null(strstr(err.msg, "interrupted during migrate"));
+    cut_journal_close(j);
+}
+
+static void test_runbook_signal_during_verify_blocks_the_target(void **state)
+{
+    fx *f = *state;
+    make_databases(f);
+    cut_journal *j = open_journal(f);
+    cut_jrun *r = run_cancelled_during(f, j, "verify");
+    assert_null(r->cleared);
+    cut_jrun_free(r);
+    /* The migration itself finished. */
+    assert_int_equal(query_int(f->tgt, "SELECT count(*) FROM persons"), 120);
+    cut_journal_close(j);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_fx, teardown_fx)
 
 int main(void)
@@ -1130,10 +1304,15 @@ int main(void)
         T(test_report_json_has_the_documented_fields),
         T(test_report_html_escapes_and_is_self_contained),
         T(test_report_runs_forecasts_from_rehearsals),
+        T(test_failed_restore_proves_nothing_and_the_run_stopped_in_migrate),
         T(test_runbook_go_then_nogo_rolls_back),
         T(test_runbook_failed_rollback_is_an_error),
         T(test_runbook_refuses_then_resumes_an_interrupted_run),
         T(test_runbook_cancelled_before_writing_does_not_block),
+        T(test_runbook_signal_during_check_marks_check_interrupted),
+        T(test_runbook_signal_during_snapshot_leaves_no_snapshot),
+        T(test_runbook_signal_during_migrate_blocks_the_target),
+        T(test_runbook_signal_during_verify_blocks_the_target),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1535,6 +1535,70 @@ static void test_queue_pop_blocked_receives_a_later_push(void **state)
     cut_queue_destroy(&q);
 }
 
+/* A reject line still in the stdio buffer when the disk is full fails only when flushed:
+   the sync before the commit must report it, with the reason, so that the table is not
+   committed without the record of its rejected row. */
+static void test_reject_file_sync_reports_a_full_disk(void **state)
+{
+    (void)state;
+    if (access("/dev/full", W_OK) != 0)
+        skip();
+    cut_map_table mt;
+    memset(&mt, 0, sizeof(mt));
+    mt.target = "t";
+    cut_tplan tp;
+    memset(&tp, 0, sizeof(tp));
+    tp.mt = &mt;
+    cut_batch *b = cut_batch_new(1, 1);
+    assert_non_null(b);
+    b->pos[0] = 7;
+    b->nrows = 1;
+    cut_reject_file rf;
+    cut_reject_file_init(&rf, strdup("/dev/full"));
+    cut_reject rj = {"source", "price", NULL, "'12,50' is not a valid numeric", NULL};
+    cut_reject_write(&rf, &tp, b, 0, &rj);
+    cut_error err;
+    cut_error_clear(&err);
+    assert_int_equal(cut_reject_file_sync(&rf, &err), CUT_EIO);
+    assert_contains(err.msg, "cannot write reject file /dev/full");
+    assert_contains(err.msg, "No space left on device");
+    cut_error_clear(&err);
+    assert_int_equal(cut_reject_file_close(&rf, &err), CUT_EIO);
+    cut_batch_free(b);
+}
+
+/* A reject file that could be written syncs without error. */
+static void test_reject_file_sync_of_a_written_file_is_ok(void **state)
+{
+    fx *f = *state;
+    cut_map_table mt;
+    memset(&mt, 0, sizeof(mt));
+    mt.target = "t";
+    cut_tplan tp;
+    memset(&tp, 0, sizeof(tp));
+    tp.mt = &mt;
+    cut_batch *b = cut_batch_new(1, 1);
+    assert_non_null(b);
+    b->pos[0] = 3;
+    b->nrows = 1;
+    char path[256];
+    assert_int_equal(mkdir(f->rej, 0700), 0);
+    snprintf(path, sizeof(path), "%s/t.rejects.jsonl", f->rej);
+    cut_reject_file rf;
+    cut_reject_file_init(&rf, strdup(path));
+    cut_error err;
+    cut_error_clear(&err);
+    assert_int_equal(cut_reject_file_sync(&rf, &err), CUT_OK); /* nothing written yet */
+    cut_reject rj = {"source", "price", NULL, "bad", NULL};
+    cut_reject_write(&rf, &tp, b, 0, &rj);
+    assert_int_equal(cut_reject_file_sync(&rf, &err), CUT_OK);
+    assert_int_equal(cut_reject_file_close(&rf, &err), CUT_OK);
+    char *text = rejects_of(f, "t");
+    assert_contains(text, "\"line\":3");
+    free(text);
+    cut_batch_free(b);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_fx, teardown_fx)
 
 int main(void)
@@ -1543,6 +1607,8 @@ int main(void)
         T(test_migrate_counts_add_up_and_verify_is_go),
         T(test_verify_is_no_go_when_rejects_exceed_max_rejects),
         T(test_reject_file_has_one_json_line_per_rejected_row),
+        T(test_reject_file_sync_reports_a_full_disk),
+        T(test_reject_file_sync_of_a_written_file_is_ok),
         T(test_text_that_is_not_an_integer_is_rejected),
         T(test_impossible_date_is_rejected),
         T(test_long_text_into_sqlite_varchar_is_loaded_whole),

@@ -1,0 +1,2 @@
+CREATE TABLE ev (id int PRIMARY KEY, t time) ENGINE=InnoDB;
+INSERT INTO ev VALUES (1, '838:59:59'), (2, '-01:00:00'), (3, '12:30:00');

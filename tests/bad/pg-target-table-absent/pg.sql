@@ -1,0 +1,1 @@
+CREATE TABLE peple (id int PRIMARY KEY, name text, v text);

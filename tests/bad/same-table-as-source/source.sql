@@ -1,0 +1,3 @@
+CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, v TEXT);
+INSERT INTO people VALUES (1, 'Anne', 'a'), (2, 'Bob', 'b');
+CREATE TABLE people_new (id INTEGER PRIMARY KEY, name TEXT, v TEXT);

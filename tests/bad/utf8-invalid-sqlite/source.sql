@@ -1,0 +1,2 @@
+CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, v TEXT);
+INSERT INTO people VALUES (1, 'Anne', 'a'), (2, CAST(X'52656EE9204475706F6E74' AS TEXT), 'b'), (3, 'Zoë', 'c');
