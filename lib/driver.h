@@ -136,7 +136,9 @@ typedef struct cut_driver {
        hands keep() the statements that recreate them exactly (the indexes, then each
        foreign key added NOT VALID, then validated), and commits only if keep() returns 0
        (the caller stores them first, so that a crash cannot lose a definition). Each
-       statement can run again harmlessly. NULL when the engine has nothing to gain. */
+       statement can run again harmlessly. Inside a transaction begun by tx_begin, the
+       drops happen in that transaction instead (a savepoint, no commit of their own).
+       NULL when the engine has nothing to gain. */
     int (*defer_constraints)(cut_conn *c, const cut_table *t,
                              int (*keep)(void *ud, char *const *stmts, int n, cut_error *err),
                              void *ud, cut_error *err);

@@ -1083,7 +1083,11 @@ static int pg_defer_constraints(cut_conn *base, const cut_table *t,
     cut_buf q = {0}, drop = {0};
     quote_table(&q, t);
     const char *params[1] = {cut_buf_cstr(&q)};
-    int rc = pg_cmd(c, "BEGIN", err, "deferring the constraints of", t->name);
+    /* Inside the caller's transaction (restore), a savepoint stands for BEGIN: the drops
+       and the statements that undo them then commit or roll back with that transaction. */
+    int nested = c->in_tx;
+    int rc = pg_cmd(c, nested ? "SAVEPOINT cutover_defer" : "BEGIN", err,
+                    "deferring the constraints of", t->name);
     PGresult *idx = NULL, *fks = NULL;
     if (rc == CUT_OK) {
         /* Secondary indexes that enforce nothing: not unique, no constraint behind them. */
@@ -1140,9 +1144,11 @@ static int pg_defer_constraints(cut_conn *base, const cut_table *t,
     if (rc == CUT_OK && nv)
         rc = keep(ud, v, nv, err);
     if (rc == CUT_OK)
-        rc = pg_commit(c, err, t->name);
+        rc = nested ? pg_cmd(c, "RELEASE SAVEPOINT cutover_defer", err,
+                             "deferring the constraints of", t->name)
+                    : pg_commit(c, err, t->name);
     else
-        PQclear(PQexec(c->pg, "ROLLBACK"));
+        PQclear(PQexec(c->pg, nested ? "ROLLBACK TO SAVEPOINT cutover_defer" : "ROLLBACK"));
     for (int i = 0; i < nv; i++)
         free(v[i]);
     free(v);

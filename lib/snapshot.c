@@ -2020,6 +2020,37 @@ typedef struct rtable {
     int ndeps;      /* restored tables this one references */
 } rtable;
 
+/* The statements that put back what a restore dropped for its load (PostgreSQL foreign
+   keys and non-unique indexes), run before the read-back in the same transaction. */
+typedef struct deferred {
+    char **v;
+    int n;
+} deferred;
+
+static int keep_deferred(void *ud, char *const *stmts, int n, cut_error *err)
+{
+    deferred *d = ud;
+    char **v = realloc(d->v, sizeof(char *) * (size_t)(d->n + n));
+    if (!v)
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    d->v = v;
+    for (int i = 0; i < n; i++) {
+        if (!(d->v[d->n] = cut_strdup(stmts[i])))
+            return cut_error_set(err, CUT_ENOMEM, "out of memory");
+        d->n++;
+    }
+    return CUT_OK;
+}
+
+static void deferred_free(deferred *d)
+{
+    for (int i = 0; i < d->n; i++)
+        free(d->v[i]);
+    free(d->v);
+    d->v = NULL;
+    d->n = 0;
+}
+
 typedef struct load_ctx {
     const cut_driver *drv;
     cut_load *load;
@@ -2219,6 +2250,7 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
     char *url = NULL;
     cut_snap_info *in = NULL;
     cut_batch *b = NULL;
+    deferred dfr = {NULL, 0};
     int rc = snap_open(path, &s, err);
     if (rc)
         return rc;
@@ -2326,6 +2358,15 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
         if (rc)
             goto done;
     }
+    /* Loading into tables without their foreign keys and secondary indexes, then building
+       those once, is what makes pg_restore fast; here the drops and the rebuild are in the
+       restore's own transaction, so a failure anywhere puts them back with the rows. */
+    for (int i = 0; c->drv->defer_constraints && c->drv->exec && i < n; i++) {
+        if ((rc = c->drv->defer_constraints(c, rt[i].tgt, keep_deferred, &dfr, err))) {
+            cut_error_prefix(err, "restore");
+            goto done;
+        }
+    }
     for (int i = 0; i < n; i++) {
         const snap_table *st = &s->tabs[rt[i].ti];
         cut_load_opts lo = {.cols = rt[i].cols, .ncols = st->t->ncols, .in_tx = 1};
@@ -2361,6 +2402,16 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
             goto done;
         }
         progress(o, st->t->name, "restore", lc.rows, (int64_t)st->rows, 1);
+    }
+    for (int i = 0; i < dfr.n; i++) {
+        if (cancel && *cancel) {
+            rc = cut_error_set(err, CUT_EINTR, "interrupted");
+            goto done;
+        }
+        if ((rc = c->drv->exec(c, dfr.v[i], err))) {
+            cut_error_prefix(err, "restore: recreating a foreign key or index dropped for the load");
+            goto done;
+        }
     }
     int mismatch = -1;
     for (int i = 0; i < n; i++) {
@@ -2416,6 +2467,7 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
 done:
     if (in_tx)
         c->drv->tx_rollback(c);
+    deferred_free(&dfr);
     cut_batch_free(b);
     for (int i = 0; rt && i < n; i++) {
         cut_table_free(rt[i].tgt);

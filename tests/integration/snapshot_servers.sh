@@ -43,9 +43,17 @@ expect pi.out 'CREATE TABLE "public"."bookings"'
 pg -c "UPDATE members SET email = 'x' WHERE id = 42" -c "DELETE FROM bookings WHERE id < 100" \
     -c "INSERT INTO members (full_name, created_at, active) VALUES ('new', now(), true)"
 run 1 pv2.out "$CUTOVER" verify -q "$map_pg"
+# Foreign keys and secondary indexes, which the restore drops for its load and rebuilds.
+defs() {
+    pgv "SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated FROM pg_constraint WHERE contype = 'f' UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1"
+}
+defs >defs0.txt
+[ "$(grep -c 'FOREIGN KEY' defs0.txt)" -ge 1 ] || fail "the fixture schema should have a foreign key"
 run 0 pr.out "$CUTOVER" restore -q pg.cutsnap
 expect pr.out "restored 2 tables into postgresql://"
 run 0 pv3.out "$CUTOVER" verify -q "$map_pg"
+defs >defs1.txt
+cmp -s defs0.txt defs1.txt || { fail "constraints differ after a restore"; diff defs0.txt defs1.txt >&2 || true; }
 # The identity and the serial sequence are past the restored keys.
 [ "$(pgv "SELECT last_value FROM members_id_seq")" -ge "$(pgv "SELECT max(id) FROM members")" ] ||
     fail "members identity behind the keys"
@@ -63,6 +71,18 @@ run 0 pv5.out "$CUTOVER" verify -q "$map_pg"
 # Into another database, then verify that one.
 run 0 pr2.out "$CUTOVER" restore -q pg.cutsnap --target "$PG_GYM2"
 run 0 pv6.out "$CUTOVER" verify -q "$map_pg" --target "$PG_GYM2"
+
+# Bookings restored alone over members that lost rows they reference: the rebuilt
+# foreign key refuses them, and the rollback keeps the rows and the constraints as they were.
+pg -c "DELETE FROM bookings WHERE member_id <= 10" -c "DELETE FROM members WHERE id <= 10"
+left=$(pgv "SELECT count(*) FROM bookings")
+run 2 pfk.out "$CUTOVER" restore -q pg.cutsnap --tables bookings
+expect pfk.out "foreign key"
+[ "$(pgv "SELECT count(*) FROM bookings")" = "$left" ] || fail "a failed restore changed bookings"
+defs >defs2.txt
+cmp -s defs0.txt defs2.txt || { fail "constraints differ after a failed restore"; diff defs0.txt defs2.txt >&2 || true; }
+run 0 pr3.out "$CUTOVER" restore -q pg.cutsnap
+run 0 pv8.out "$CUTOVER" verify -q "$map_pg"
 
 # A damaged frame: exit 1, nothing written.
 pg -c "UPDATE members SET email = 'y' WHERE id = 43"
