@@ -130,7 +130,9 @@ static const char message_words[] =
     "host (expected %XX with two hex digits, not %00) URL: invalid port; if the password "
     "contains '/' or '?', invalid port '' (expected 1 to 65535) malformed IPv6 host (expected "
     "[address] or [address]:port) URL: '@' after the host: missing directory file name "
-    "no URL given: not a URL: is not a URL: postgresql mysql sqlite csv";
+    "no URL given: not a URL: is not a URL: postgresql mysql sqlite csv "
+    "postgresql://[user[:password]@][host][:port][/dbname][?k=v] "
+    "mysql://[user[:password]@][host][:port][/dbname][?k=v]";
 
 static int in_messages(const char *v, size_t n)
 {
