@@ -71,10 +71,12 @@ void cut_report_verify_text(const cut_result *r, FILE *out)
     int w = name_width(r);
     fprintf(out, "%-*s %10s %9s %9s %10s %10s  %s\n", w, "table", "source", "filtered", "rejected",
             "loaded", "target", "digest");
-    int bad = 0;
+    int bad = 0, unfinished = 0;
     int64_t rows = 0;
     for (int i = 0; i < r->ntables; i++) {
         const cut_table_result *t = &r->tables[i];
+        if (t->status == CUT_TABLE_PENDING || t->status == CUT_TABLE_FAILED)
+            unfinished++;
         const char *dg = t->status == CUT_TABLE_FAILED                      ? "error"
                          : cut_digest_equal(&t->expected, &t->actual)        ? "equal"
                                                                               : "DIFFERENT";
@@ -125,7 +127,12 @@ void cut_report_verify_text(const cut_result *r, FILE *out)
             fprintf(out, "  (%" PRId64 " rows in other differing key ranges were not examined)\n",
                     t->diff_unexamined);
     }
-    if (bad == 0)
+    if (unfinished)
+        /* An error or an interruption is not a verdict: the tables not verified say nothing
+           of the target (the exit status is 2, not 1). */
+        fprintf(out, "\nNo verdict: %d of %d table%s not verified (%.2f s)\n", unfinished,
+                r->ntables, r->ntables == 1 ? "" : "s", r->seconds);
+    else if (bad == 0)
         fprintf(out, "\nGo: %d table%s, %" PRId64 " row%s verified, digests equal (%.2f s)\n",
                 r->ntables, r->ntables == 1 ? "" : "s", rows, rows == 1 ? "" : "s", r->seconds);
     else

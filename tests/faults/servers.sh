@@ -377,6 +377,8 @@ pg_stop immediate
 reap f11.out "11: PG source stopped during verify"
 expect f11.out "table bookings: PostgreSQL: connection lost"
 grep -q '^Go:' f11.out && fail "11: verify says Go after losing its source"
+grep -q '^No-Go:' f11.out && fail "11: verify gives a verdict (No-Go) it could not reach"
+expect f11.out "No verdict: "
 pg_start
 
 echo "servers.sh: $faults faults injected" >&2
