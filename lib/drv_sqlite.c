@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "driver.h"
+#include "expr.h"
 #include "types.h"
 #include "util.h"
 
@@ -88,6 +89,7 @@ static int sq_connect(const cut_url *url, int mode, cut_conn **out, cut_error *e
     c->mode = mode;
     int flags = (mode == CUT_OPEN_WRITE ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) |
                 SQLITE_OPEN_NOMUTEX;
+    cut_sqlite_init();
     int rc = sqlite3_open_v2(url->path, &c->db, flags, NULL);
     if (rc != SQLITE_OK) {
         rc = cut_error_set(err, CUT_ECONNECT, "SQLite: cannot open '%s': %s", url->path,

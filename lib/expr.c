@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,6 +260,19 @@ static int check_one(const cut_expr_spec *spec, cut_expr *e, auth_ctx *actx, con
     return CUT_OK;
 }
 
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_setup(void)
+{
+    /* SQLITE_MISUSE when the program initialized SQLite first: then its choice stands. */
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+void cut_sqlite_init(void)
+{
+    pthread_once(&sqlite_once, sqlite_setup);
+}
+
 int cut_expr_compile(const cut_expr_spec *spec, cut_expr **out, cut_error *err)
 {
     *out = NULL;
@@ -291,6 +305,7 @@ int cut_expr_compile(const cut_expr_spec *spec, cut_expr **out, cut_error *err)
         }
     e->where = cut_strdup(spec->where);
 
+    cut_sqlite_init();
     if (sqlite3_open_v2(":memory:", &e->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY |
                             SQLITE_OPEN_NOMUTEX,

@@ -21,6 +21,7 @@
 
 #include <sqlite3.h>
 
+#include "expr.h"
 #include "journal.h"
 #include "util.h"
 
@@ -277,6 +278,7 @@ int cut_journal_open(const char *path, cut_journal **out, cut_error *err)
     }
     int rc = CUT_OK;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+    cut_sqlite_init();
     if (sqlite3_open_v2(path, &j->db, flags, NULL) != SQLITE_OK) {
         rc = cut_error_set(err, CUT_EIO, "cannot open journal %s: %s (another file: --journal)",
                            path, j->db ? sqlite3_errmsg(j->db) : "out of memory");
