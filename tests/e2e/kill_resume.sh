@@ -1,7 +1,7 @@
 #!/bin/sh
 # kill -9 of `cutover run` at random moments of migrate, then `cutover run --resume`:
 # every resume ends Go (counts add up, digests equal: no row duplicated or missing).
-#   KILL_SF     scale of the gym data (default 4; bench/kill_resume.sh uses 100)
+#   KILL_SF     scale of the gym data (default 4; KILL_SF=100 for the 1.7M-row check)
 #   KILL_TIMES  how many kill points (default 5)
 #   KILL_CHUNK  options.chunk_rows (default 5000, so that tables are many chunks)
 . "$CUT_SRCDIR/tests/e2e/lib.sh"
