@@ -75,6 +75,27 @@ static void quote_ident(cut_buf *b, const char *name)
     cut_buf_appendc(b, '"');
 }
 
+/*
+ * A writer killed in the middle of a transaction leaves a hot rollback journal, which only
+ * a connection that may write can roll back: a read-only one fails with
+ * SQLITE_READONLY_ROLLBACK. Rolling it back is SQLite's own crash recovery, what the next
+ * writer would do anyway; after it the file is as the last commit left it.
+ */
+static int sq_recover(const char *path)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 30000);
+        rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+    }
+    sqlite3_close(db);
+    if (rc == SQLITE_OK)
+        cut_log(CUT_LOG_INFO, "SQLite: rolled back the transaction an interrupted writer left in %s",
+                path);
+    return rc;
+}
+
 static int sq_connect(const cut_url *url, int mode, cut_conn **out, cut_error *err)
 {
     struct stat stb;
@@ -103,6 +124,11 @@ static int sq_connect(const cut_url *url, int mode, cut_conn **out, cut_error *e
     /* A file that is not a database fails here rather than at the first scan. */
     char *msg = NULL;
     rc = sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, &msg);
+    if (rc == SQLITE_READONLY_ROLLBACK && sq_recover(url->path) == SQLITE_OK) {
+        sqlite3_free(msg);
+        msg = NULL;
+        rc = sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, &msg);
+    }
     if (rc == SQLITE_OK && mode == CUT_OPEN_WRITE)
         rc = sqlite3_exec(c->db, "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768", NULL, NULL, &msg);
     if (rc != SQLITE_OK) {

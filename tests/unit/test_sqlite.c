@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -534,6 +535,49 @@ static void test_connect_to_a_file_that_is_not_a_database_fails(void **state)
     assert_null(c);
     assert_contains(err.msg, path);
     assert_contains(err.msg, "not a database");
+}
+
+/* A writer killed in the middle of a transaction leaves a hot journal: a read-only connect
+   (check, verify, the runbook's first step after a kill -9) rolls it back and reads the last
+   committed state instead of failing with "attempt to write a readonly database". */
+static void test_read_connect_recovers_a_hot_journal(void **state)
+{
+    tmp *t = *state;
+    sql(t->db, "CREATE TABLE x (id INTEGER PRIMARY KEY, v BLOB);"
+               "INSERT INTO x VALUES (1, zeroblob(100)), (2, zeroblob(100));");
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        sqlite3 *db = NULL;
+        if (sqlite3_open(t->db, &db) != SQLITE_OK)
+            _exit(3);
+        /* A one-page cache spills the changes to the file: the journal must be kept. */
+        if (sqlite3_exec(db, "PRAGMA cache_size=1; BEGIN; DELETE FROM x;"
+                             "WITH RECURSIVE n(i) AS (SELECT 3 UNION ALL SELECT i + 1 FROM n "
+                             "WHERE i < 3000) INSERT INTO x SELECT i, zeroblob(1000) FROM n;",
+                         NULL, NULL, NULL) != SQLITE_OK)
+            _exit(4);
+        _exit(0); /* no COMMIT, no close: as a kill -9 would leave it */
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    char journal[200];
+    snprintf(journal, sizeof(journal), "%s-journal", t->db);
+    struct stat st;
+    assert_int_equal(stat(journal, &st), 0); /* the test made a hot journal */
+    assert_true(st.st_size > 0);
+
+    cut_conn *c = open_db(t->db, CUT_OPEN_READ);
+    cut_table *x = describe(c, "x");
+    int64_t rows = -1;
+    cut_error err;
+    cut_error_clear(&err);
+    assert_int_equal(c->drv->count_rows(c, x, &rows, &err), CUT_OK);
+    assert_int_equal(rows, 2); /* the last committed state */
+    cut_table_free(x);
+    cut_disconnect(c);
 }
 
 static void test_connect_to_a_directory_fails(void **state)
@@ -1253,6 +1297,7 @@ int main(void)
         T(test_generated_columns_are_not_described),
         T(test_connect_to_missing_file_names_the_path),
         T(test_connect_to_a_file_that_is_not_a_database_fails),
+        T(test_read_connect_recovers_a_hot_journal),
         T(test_connect_to_a_directory_fails),
         T(test_scan_renders_values_as_text),
         T(test_scan_reads_a_column_subset_in_the_order_asked),
