@@ -58,6 +58,18 @@ my_newdb() {
     my -e "CREATE DATABASE $1"
     my "$1" <"$CUT_SRCDIR/fixtures/gym-target.mysql.sql"
 }
+# my_slow DB TABLE — a trigger that changes no value but holds the load of TABLE for 2 s
+# at the row with id 5000: on an idle machine MariaDB loads the gym tables faster than a
+# poll from outside can see the load under way, and the kill would come after it. The
+# pause makes the moment certain: more than 4,000 rows written, the transaction open.
+my_slow() {
+    my "$1" -e "CREATE TRIGGER slow_$2 BEFORE INSERT ON $2 FOR EACH ROW DO IF(NEW.id = 5000, SLEEP(2), '$2')"
+}
+# my_paused DB TABLE — the load of TABLE is held by my_slow's trigger (seen in PROCESSLIST).
+my_paused() {
+    [ "$(myv information_schema "SELECT count(*) FROM PROCESSLIST
+        WHERE DB = '$1' AND INFO LIKE 'DO IF(NEW.id = 5000, SLEEP(2), ''$2'')%'")" -ge 1 ]
+}
 
 pg_ctl_() { # as the server's user, from a directory it may enter
     if [ "$(id -u)" -eq 0 ]; then
@@ -247,10 +259,12 @@ same "3: bookings after restore" "$b3" "$(pg_sum t3 bookings)"
 # ---------------------- 4. MariaDB target killed during LOAD DATA (2nd table)
 section "4. MariaDB target killed during LOAD DATA (2nd table)"
 my_newdb t4
+my_slow t4 members
+my_slow t4 bookings
 "$CUTOVER" migrate -q "$map_sq" --target "$mybase/t4" >f4.out 2>&1 &
 bg=$!
 until_ my_count_is t4 members $MEMBERS || fail "4: members never committed"
-until_ my_writing t4 10000 || fail "4: never saw the load of bookings"
+until_ my_paused t4 bookings || fail "4: never saw the load of bookings"
 my_kill
 reap f4.out "4: mariadbd killed while bookings loads (LOAD DATA)"
 expect f4.out "table bookings"
@@ -262,9 +276,10 @@ expect f4v.out "Go: 1 table"
 # ----------------- 5. MariaDB target killed during the first table (INSERT)
 section "5. MariaDB target killed during the first table (INSERT)"
 my_newdb t5
+my_slow t5 members
 "$CUTOVER" migrate -q "$map_sq" --target "$mybase/t5?local_infile=0" >f5.out 2>&1 &
 bg=$!
-until_ my_writing t5 10000 || fail "5: never saw the load of members"
+until_ my_paused t5 members || fail "5: never saw the load of members"
 my_kill
 reap f5.out "5: mariadbd killed while members loads (INSERT)"
 expect f5.out "table members"
@@ -337,13 +352,17 @@ same "8: bookings" "$b8" "$(pg_sum t2 bookings)"
 
 # ------------------------------------- 9. MariaDB killed during a restore
 section "9. MariaDB killed during a restore"
-run 0 f9s.out "$CUTOVER" snapshot -q "$mybase/t4" -o t4.cutsnap --tables members,bookings
+# The snapshot holds both tables whole (169,796 rows to load: a window long enough to
+# kill in); the state before the restore is an edited one, so that a restore that was
+# not stopped would show.
 run 0 f9m.out "$CUTOVER" migrate -q --truncate "$map_sq" --target "$mybase/t4"
+run 0 f9s.out "$CUTOVER" snapshot -q "$mybase/t4" -o t4.cutsnap --tables members,bookings
+my t4 -e "DELETE FROM bookings WHERE id % 2 = 0; UPDATE members SET notes = 'before' WHERE id % 7 = 0"
 m9=$(my_sum t4 members "$my_members_cols") b9=$(my_sum t4 bookings "$my_bookings_cols")
 "$CUTOVER" restore -q t4.cutsnap >f9.out 2>&1 &
 bg=$!
 # The restore's transaction first empties both tables (rows modified too), then loads.
-until_ my_writing t4 $((MEMBERS + 120000 + 10000)) || fail "9: never saw the restore's load"
+until_ my_paused t4 members || fail "9: never saw the restore's load"
 my_kill
 reap f9.out "9: mariadbd killed during restore"
 expect f9.out "members"
