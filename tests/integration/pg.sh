@@ -207,6 +207,9 @@ expect ch-editions.out "No-Go: 2 of 11 tables failed verification"
 
 # -------------------------------------------- 7. a server killed mid-COPY
 createdb_ gymkill
+# Committed rows must survive the crash below: the private server commits asynchronously
+# (synchronous_commit=off), which can lose the last commits of members to -m immediate.
+q "$base/gymkill" -c "ALTER DATABASE gymkill SET synchronous_commit = on"
 q "$base/gymkill" -f "$CUT_SRCDIR/fixtures/gym-target.pg.sql"
 "$CUTOVER_FIXTURE" gym --scale 20 --sqlite kill-legacy.db >/dev/null 2>&1
 GYM_SOURCE=sqlite:$work/kill-legacy.db GYM_PG_TARGET="$base/gymkill" \
