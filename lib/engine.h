@@ -70,6 +70,11 @@ typedef struct cut_plan {
 int cut_plan_build(cut_mapping *m, const cut_run_opts *o, cut_conn *src, cut_conn *tgt,
                    FILE *report, cut_plan **out, cut_error *err);
 void cut_plan_free(cut_plan *p);
+/* Connects to the mapping's source (read) and target (target_mode) and builds the plan,
+   as migrate and verify begin. On failure the caller still disconnects what *src and *tgt
+   hold and frees *p. */
+int cut_plan_open(cut_mapping *m, const cut_run_opts *o, int target_mode, cut_conn **src,
+                  cut_conn **tgt, cut_plan **p, cut_error *err);
 /* Builds the expression spec of a plan table (the arrays point into tp). */
 void cut_tplan_expr_spec(const cut_plan *p, const cut_tplan *tp, cut_expr_spec *spec);
 /* Renders the key of a row as "id=42" ("a=1, b='x'") into out. */

@@ -1422,6 +1422,20 @@ void cut_forecast_step(const double *seconds, const int64_t *rows, int n, int64_
 
 /* ------------------------------------------------------------- chunks */
 
+/* Parameters 1 to 8 of a chunk statement: the run and what names the chunk (table, index,
+   count, bounds), shared by the insert and the lookup so that they always agree. */
+static void bind_chunk_key(cut_journal *j, sqlite3_stmt *st, int64_t run, const cut_chunk *c)
+{
+    sqlite3_bind_int64(st, 1, run);
+    bind_text(j, st, 2, c->table);
+    sqlite3_bind_int(st, 3, c->index);
+    sqlite3_bind_int(st, 4, c->count);
+    sqlite3_bind_int(st, 5, c->has_lo);
+    sqlite3_bind_int64(st, 6, c->lo);
+    sqlite3_bind_int(st, 7, c->has_hi);
+    sqlite3_bind_int64(st, 8, c->hi);
+}
+
 int cut_journal_put_chunk(cut_journal *j, int64_t run, const cut_chunk *c, cut_error *err)
 {
     sqlite3_stmt *st;
@@ -1434,14 +1448,7 @@ int cut_journal_put_chunk(cut_journal *j, int64_t run, const cut_chunk *c, cut_e
     if (rc)
         return rc;
     char hex[33];
-    sqlite3_bind_int64(st, 1, run);
-    bind_text(j, st, 2, c->table);
-    sqlite3_bind_int(st, 3, c->index);
-    sqlite3_bind_int(st, 4, c->count);
-    sqlite3_bind_int(st, 5, c->has_lo);
-    sqlite3_bind_int64(st, 6, c->lo);
-    sqlite3_bind_int(st, 7, c->has_hi);
-    sqlite3_bind_int64(st, 8, c->hi);
+    bind_chunk_key(j, st, run, c);
     sqlite3_bind_int64(st, 9, c->source_rows);
     sqlite3_bind_int64(st, 10, c->filtered);
     sqlite3_bind_int64(st, 11, c->rejected);
@@ -1462,14 +1469,7 @@ int cut_journal_get_chunk(cut_journal *j, int64_t run, cut_chunk *c, cut_error *
                      &st, err);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, run);
-    bind_text(j, st, 2, c->table);
-    sqlite3_bind_int(st, 3, c->index);
-    sqlite3_bind_int(st, 4, c->count);
-    sqlite3_bind_int(st, 5, c->has_lo);
-    sqlite3_bind_int64(st, 6, c->lo);
-    sqlite3_bind_int(st, 7, c->has_hi);
-    sqlite3_bind_int64(st, 8, c->hi);
+    bind_chunk_key(j, st, run, c);
     int r = sqlite3_step(st);
     rc = CUT_ENOTFOUND;
     if (r == SQLITE_ROW) {

@@ -509,13 +509,8 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
     mig_state ms = {NULL, o ? o->chunks : NULL};
     int *resumed = NULL;
     int rc;
-    if (!m->source || !m->target)
-        return cut_error_set(err, CUT_EMAPPING, "%s: the mapping needs a source and a target URL",
-                             m->path);
     double t0 = cut_now();
-    if ((rc = cut_connect(m->source, CUT_OPEN_READ, &src, err)) ||
-        (rc = cut_connect(m->target, CUT_OPEN_WRITE, &tgt, err)) ||
-        (rc = cut_plan_build(m, o, src, tgt, NULL, &p, err)))
+    if ((rc = cut_plan_open(m, o, CUT_OPEN_WRITE, &src, &tgt, &p, err)))
         goto done;
     r = cut_result_new_for_plan(p);
     ms.t = calloc((size_t)p->n + 1, sizeof(mig_table));

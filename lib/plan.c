@@ -858,3 +858,17 @@ int cut_reject_files(const cut_plan *p, const cut_tplan *tp,
     free(stem);
     return rc;
 }
+
+int cut_plan_open(cut_mapping *m, const cut_run_opts *o, int target_mode, cut_conn **src,
+                  cut_conn **tgt, cut_plan **p, cut_error *err)
+{
+    if (!m->source || !m->target)
+        return cut_error_set(err, CUT_EMAPPING, "%s: the mapping needs a source and a target URL",
+                             m->path);
+    int rc = cut_connect(m->source, CUT_OPEN_READ, src, err);
+    if (rc == CUT_OK)
+        rc = cut_connect(m->target, target_mode, tgt, err);
+    if (rc == CUT_OK)
+        rc = cut_plan_build(m, o, *src, *tgt, NULL, p, err);
+    return rc;
+}

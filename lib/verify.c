@@ -598,13 +598,8 @@ int cut_verify(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_erro
     cut_conn *src = NULL, *tgt = NULL;
     cut_plan *p = NULL;
     int rc;
-    if (!m->source || !m->target)
-        return cut_error_set(err, CUT_EMAPPING, "%s: the mapping needs a source and a target URL",
-                             m->path);
     double t0 = cut_now();
-    if ((rc = cut_connect(m->source, CUT_OPEN_READ, &src, err)) ||
-        (rc = cut_connect(m->target, CUT_OPEN_READ, &tgt, err)) ||
-        (rc = cut_plan_build(m, o, src, tgt, NULL, &p, err)))
+    if ((rc = cut_plan_open(m, o, CUT_OPEN_READ, &src, &tgt, &p, err)))
         goto done;
     cut_result *r = cut_result_new_for_plan(p);
     if (!r) {
