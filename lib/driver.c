@@ -68,14 +68,16 @@ void cut_disconnect(cut_conn *c)
     cut_url_free(url);
 }
 
-void cut_range_sql(cut_buf *out, const char *qcol, int has_lo, int64_t lo, int has_hi,
-                   int64_t hi)
+void cut_range_delete_sql(cut_buf *out, const char *qtable, const char *qcol,
+                          const cut_load_opts *o)
 {
-    if (has_lo)
-        cut_buf_printf(out, "%s >= %" PRId64, qcol, lo);
-    if (has_hi)
-        cut_buf_printf(out, "%s%s < %" PRId64, has_lo ? " AND " : "", qcol, hi);
-    if (!has_lo && !has_hi)
+    cut_buf_reset(out);
+    cut_buf_printf(out, "DELETE FROM %s WHERE ", qtable);
+    if (o->has_lo)
+        cut_buf_printf(out, "%s >= %" PRId64, qcol, o->lo);
+    if (o->has_hi)
+        cut_buf_printf(out, "%s%s < %" PRId64, o->has_lo ? " AND " : "", qcol, o->hi);
+    if (!o->has_lo && !o->has_hi)
         cut_buf_printf(out, "1 = 1");
 }
 

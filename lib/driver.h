@@ -190,10 +190,11 @@ const cut_driver *cut_driver_find(const char *scheme);
 int cut_connect(const char *url, int mode, cut_conn **out, cut_error *err);
 void cut_disconnect(cut_conn *c);
 
-/* Appends "col >= lo AND col < hi" (the parts that apply; "1 = 1" when neither) to out;
-   qcol is the column name already quoted for the dialect. */
-void cut_range_sql(cut_buf *out, const char *qcol, int has_lo, int64_t lo, int has_hi,
-                   int64_t hi);
+/* Sets out to the statement that empties a chunk's key range before it is loaded again
+   (o->ranged): "DELETE FROM qtable WHERE qcol >= lo AND qcol < hi", the bounds that apply.
+   qtable and qcol are already quoted for the dialect. */
+void cut_range_delete_sql(cut_buf *out, const char *qtable, const char *qcol,
+                          const cut_load_opts *o);
 
 /* Driver-neutral conveniences used by the core. */
 int cut_describe(cut_conn *c, const char *name, cut_table **out, cut_error *err);

@@ -1548,14 +1548,12 @@ static int my_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
         goto fail;
     if (o->ranged) {
         /* A chunk replaces its key range: loading it again never duplicates rows. */
-        cut_buf q = {0};
+        cut_buf q = {0}, qt = {0};
         quote_ident(&q, t->cols[o->range_col].name);
-        cut_buf_reset(&sql);
-        cut_buf_printf(&sql, "DELETE FROM ");
-        quote_ident(&sql, t->name);
-        cut_buf_printf(&sql, " WHERE ");
-        cut_range_sql(&sql, cut_buf_cstr(&q), o->has_lo, o->lo, o->has_hi, o->hi);
+        quote_ident(&qt, t->name);
+        cut_range_delete_sql(&sql, cut_buf_cstr(&qt), cut_buf_cstr(&q), o);
         cut_buf_free(&q);
+        cut_buf_free(&qt);
         if ((rc = my_exec_sql(c, cut_buf_cstr(&sql), err, "delete chunk range")))
             goto rollback;
     } else if (!o->allow_nonempty) {

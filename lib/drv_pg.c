@@ -1348,8 +1348,7 @@ static int pg_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
         /* A chunk replaces its key range: loading it again never duplicates rows. */
         cut_buf q2 = {0}, del = {0};
         quote_ident(&q2, t->cols[o->range_col].name);
-        cut_buf_printf(&del, "DELETE FROM %s WHERE ", l->qname);
-        cut_range_sql(&del, cut_buf_cstr(&q2), o->has_lo, o->lo, o->has_hi, o->hi);
+        cut_range_delete_sql(&del, l->qname, cut_buf_cstr(&q2), o);
         rc = pg_cmd(c, cut_buf_cstr(&del), err, "deleting a chunk's key range of", t->name);
         cut_buf_free(&q2);
         cut_buf_free(&del);

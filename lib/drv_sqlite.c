@@ -686,14 +686,12 @@ static int sq_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
     }
     if (o->ranged) {
         /* A chunk replaces its key range: loading it again never duplicates rows. */
-        cut_buf q = {0};
+        cut_buf q = {0}, qt = {0};
         quote_ident(&q, t->cols[o->range_col].name);
-        cut_buf_reset(&sql);
-        cut_buf_printf(&sql, "DELETE FROM ");
-        quote_ident(&sql, t->name);
-        cut_buf_printf(&sql, " WHERE ");
-        cut_range_sql(&sql, cut_buf_cstr(&q), o->has_lo, o->lo, o->has_hi, o->hi);
+        quote_ident(&qt, t->name);
+        cut_range_delete_sql(&sql, cut_buf_cstr(&qt), cut_buf_cstr(&q), o);
         cut_buf_free(&q);
+        cut_buf_free(&qt);
         if (sqlite3_exec(c->db, cut_buf_cstr(&sql), NULL, NULL, NULL) != SQLITE_OK) {
             rc = sq_error(c->db, err, CUT_ESERVER, "delete chunk range");
             goto rollback;
