@@ -151,11 +151,6 @@ pg_scanning() {
     pg_wait "$1" "EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = '$1'
         AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE 'COPY (SELECT%$2%')"
 }
-# A MariaDB transaction of a connection to database $1 has written more than $2 rows.
-my_writing() {
-    [ "$(myv information_schema "SELECT count(*) FROM INNODB_TRX t JOIN PROCESSLIST p
-        ON p.ID = t.trx_mysql_thread_id WHERE p.DB = '$1' AND t.trx_rows_modified > $2")" -ge 1 ]
-}
 my_count_is() { [ "$(myv "$1" "SELECT count(*) FROM $2")" = "$3" ]; }
 my_scanning() {
     [ "$(myv information_schema "SELECT count(*) FROM PROCESSLIST
