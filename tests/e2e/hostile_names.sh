@@ -32,41 +32,14 @@ INSERT INTO \"Order Items; DROP TABLE x\" VALUES (10, 1, 'v1'), (11, 2, 'v''2'),
 INSERT INTO \"../a/b\" VALUES (1, '1.5'), (2, '123.45'), (3, '-2');"
 sql tgt.db "$schema"
 
-cat >m.yaml <<'EOF'
-source: sqlite:src.db
-target: sqlite:tgt.db
-tables:
-  select:
-    key: id
-    where: '"order" IS NOT NULL'
-    columns:
-      id: id
-      'we"ird': '"we""ird"'
-      back`tick: '"back`tick"'
-      semi;colon: '"semi;colon"'
-      with space: '"with space"'
-      café: '"café"'
-      日本: '"日本"'
-      order: '"order"'
-      group: '"group"'
-      1st: '"1st"'
-      MixedCase: '"MixedCase"'
-      "it's": '"it''s"'
-      back\slash: '"back\slash"'
-      pct%_x: '"pct%_x"'
-      dot.ted: '"dot.ted"'
-      '-- comment': '"-- comment"'
-      /*c*/: 'coalesce("/*c*/", "-- comment")'
-  'Order Items; DROP TABLE x':
-    from: 'Order Items; DROP TABLE x'
-    key: order
-    columns:
-      order: '"order"'
-      select: '"select"'
-      'value "quoted"': 'upper("value ""quoted""")'
+{
+    printf '%s\n' 'source: sqlite:src.db' 'target: sqlite:tgt.db' 'tables:'
+    hostile_tables
+    cat <<'EOF'
   ../a/b:
     max_rejects: 1
 EOF
+} >m.yaml
 
 # counts JSON TABLE — "source filtered rejected loaded target" of TABLE in verify --json
 counts() {

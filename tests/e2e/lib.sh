@@ -56,6 +56,42 @@ row_of() {
     awk -v t="$2" '$1 == t { $1 = ""; print; exit }' "$1"
 }
 
+# hostile_tables — the mapping tables "select" and "Order Items; DROP TABLE x" of the
+# hostile-identifier tests (tests/e2e and tests/integration hostile_names.sh): every
+# column name quoted, backquoted, semicoloned, spaced, unicode or a keyword.
+hostile_tables() {
+    cat <<'EOF'
+  select:
+    key: id
+    where: '"order" IS NOT NULL'
+    columns:
+      id: id
+      'we"ird': '"we""ird"'
+      back`tick: '"back`tick"'
+      semi;colon: '"semi;colon"'
+      with space: '"with space"'
+      café: '"café"'
+      日本: '"日本"'
+      order: '"order"'
+      group: '"group"'
+      1st: '"1st"'
+      MixedCase: '"MixedCase"'
+      "it's": '"it''s"'
+      back\slash: '"back\slash"'
+      pct%_x: '"pct%_x"'
+      dot.ted: '"dot.ted"'
+      '-- comment': '"-- comment"'
+      /*c*/: 'coalesce("/*c*/", "-- comment")'
+  'Order Items; DROP TABLE x':
+    from: 'Order Items; DROP TABLE x'
+    key: order
+    columns:
+      order: '"order"'
+      select: '"select"'
+      'value "quoted"': 'upper("value ""quoted""")'
+EOF
+}
+
 finish() {
     if [ "$failures" -ne 0 ]; then
         echo "$failures check(s) failed" >&2

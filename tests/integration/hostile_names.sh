@@ -84,40 +84,13 @@ EOF
 
 # SQLite → PostgreSQL names every column: bare quoted names, an expression over one,
 # a where over a keyword column; YAML quoting of keys and values as docs/mapping.md says.
-cat >sqlite-pg.yaml <<'EOF'
-source: sqlite:src.db
-target: ${PG_DB}
-tables:
-  select:
-    key: id
-    where: '"order" IS NOT NULL'
-    columns:
-      id: id
-      'we"ird': '"we""ird"'
-      back`tick: '"back`tick"'
-      semi;colon: '"semi;colon"'
-      with space: '"with space"'
-      café: '"café"'
-      日本: '"日本"'
-      order: '"order"'
-      group: '"group"'
-      1st: '"1st"'
-      MixedCase: '"MixedCase"'
-      "it's": '"it''s"'
-      back\slash: '"back\slash"'
-      pct%_x: '"pct%_x"'
-      dot.ted: '"dot.ted"'
-      '-- comment': '"-- comment"'
-      /*c*/: 'coalesce("/*c*/", "-- comment")'
-  'Order Items; DROP TABLE x':
-    from: 'Order Items; DROP TABLE x'
-    key: order
-    columns:
-      order: '"order"'
-      select: '"select"'
-      'value "quoted"': 'upper("value ""quoted""")'
+{
+    printf '%s\n' 'source: sqlite:src.db' 'target: ${PG_DB}' 'tables:'
+    hostile_tables
+    cat <<'EOF'
   'MixedCase 日本': {}
 EOF
+} >sqlite-pg.yaml
 # PostgreSQL → MariaDB and MariaDB → SQLite copy every column by name.
 cat >pg-my.yaml <<'EOF'
 source: ${PG_DB}
