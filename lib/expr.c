@@ -336,9 +336,7 @@ int cut_expr_compile(const cut_expr_spec *spec, cut_expr **out, cut_error *err)
     sqlite3_set_authorizer(e->db, authorizer, &actx);
     for (int i = 0; i < spec->nexpr; i++) {
         /* The column is the error's context: the message need not repeat it. */
-        char what[300];
-        snprintf(what, sizeof(what), "%s%s", spec->expr_names ? "" : "column ",
-                 spec->expr_names ? "" : "?");
+        const char *what = spec->expr_names ? "" : "column ?";
         if ((rc = check_one(spec, e, &actx, spec->exprs[i], spec->expr_pos[i], what,
                             spec->expr_names ? spec->expr_names[i] : NULL, &e->single[i], err)))
             goto done;
