@@ -1544,6 +1544,13 @@ static int my_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
     mysql_free_result(res);
 
     l->own_tx = !c->in_tx && !o->in_tx;
+    /* Chunks of one table load side by side, each first deleting its own key range. Under
+       REPEATABLE READ that DELETE takes next-key locks past the range's end, on the gap
+       the neighbouring chunk inserts into, and InnoDB kills one of them as a deadlock;
+       READ COMMITTED locks only the rows it deletes. */
+    if (l->own_tx && o->ranged &&
+        (rc = my_exec_sql(c, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", err, "begin")))
+        goto fail;
     if (l->own_tx && (rc = my_exec_sql(c, "START TRANSACTION", err, "begin")))
         goto fail;
     if (o->ranged) {
