@@ -56,6 +56,62 @@ row_of() {
     awk -v t="$2" '$1 == t { $1 = ""; print; exit }' "$1"
 }
 
+# PostgreSQL moments for the fault tests (tests/faults/servers.sh, secrets.sh). A fault
+# is injected at a moment the server itself shows, and held long enough to be certain:
+# a poll from outside cannot count on catching a load a fast machine ends in 0.1 s.
+#
+# pg_wait URL CONDITION — waits inside the server (every 5 ms, up to 60 s) until the SQL
+# condition holds.
+pg_wait() {
+    psql -X -q -v ON_ERROR_STOP=1 "$1" -c "DO \$\$
+        DECLARE t0 timestamptz := clock_timestamp();
+        BEGIN
+            LOOP
+                PERFORM pg_stat_clear_snapshot();
+                EXIT WHEN $2;
+                IF clock_timestamp() - t0 > interval '60 s' THEN
+                    RAISE EXCEPTION 'timed out';
+                END IF;
+                PERFORM pg_sleep(0.005);
+            END LOOP;
+        END \$\$" >/dev/null 2>&1
+}
+# pg_pause URL TABLE — a trigger that changes no value but holds each transaction that
+# inserts into TABLE for 5 s at its first row with id >= 5000: the load under way,
+# thousands of rows written, the transaction open. pg_unpause URL TABLE drops it.
+pg_pause() {
+    psql -X -q -v ON_ERROR_STOP=1 "$1" >/dev/null -c "
+CREATE OR REPLACE FUNCTION cut_test_pause() RETURNS trigger LANGUAGE plpgsql AS \$\$
+BEGIN
+    IF NEW.id >= 5000 AND current_setting('cut_test.paused', true) IS DISTINCT FROM 'y' THEN
+        PERFORM set_config('cut_test.paused', 'y', true);
+        PERFORM pg_sleep(5);
+    END IF;
+    RETURN NEW;
+END \$\$" -c "CREATE TRIGGER cut_test_pause BEFORE INSERT ON $2
+    FOR EACH ROW EXECUTE FUNCTION cut_test_pause()"
+}
+pg_unpause() { psql -X -q -v ON_ERROR_STOP=1 "$1" -c "DROP TRIGGER cut_test_pause ON $2" >/dev/null; }
+# pg_paused URL — a session of URL's database sits in pg_pause's sleep.
+pg_paused() {
+    pg_wait "$1" "EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+        AND pid <> pg_backend_pid() AND wait_event = 'PgSleep')"
+}
+# pg_hold URL TABLE — a session (its psql's pid in $holder) that holds TABLE in ACCESS
+# EXCLUSIVE mode until the server stops: a read of TABLE waits for it, under way, stuck.
+pg_hold() {
+    psql -X -q "$1" -c "BEGIN" -c "LOCK TABLE $2 IN ACCESS EXCLUSIVE MODE" \
+        -c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
+    holder=$!
+    pg_wait "$1" "EXISTS (SELECT 1 FROM pg_locks WHERE relation = '$2'::regclass
+        AND mode = 'AccessExclusiveLock' AND granted)"
+}
+# pg_blocked URL — a session of URL's database other than pg_hold's waits for a lock.
+pg_blocked() {
+    pg_wait "$1" "EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+        AND pid <> pg_backend_pid() AND wait_event_type = 'Lock')"
+}
+
 # hostile_tables — the mapping tables "select" and "Order Items; DROP TABLE x" of the
 # hostile-identifier tests (tests/e2e and tests/integration hostile_names.sh): every
 # column name quoted, backquoted, semicoloned, spaced, unicode or a keyword.

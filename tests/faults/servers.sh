@@ -2,12 +2,13 @@
 # servers.sh — database servers that fail while cutover works (make check;
 # docs/faults.md lists every fault and what it must leave behind).
 #
-# Private PostgreSQL and MariaDB servers (with-servers.sh); the gym legacy data
-# at SF=10 (50,000 clients, 120,000 bookings), so that each load lasts long enough to be
-# caught half-way (at SF=6 a fast machine finishes some scans and loads before the
-# fault lands: the server sends a scan ahead into the socket buffers). A fault is
-# injected once the server shows the work under way (its own views: pg_stat_activity,
-# information_schema.INNODB_TRX and PROCESSLIST), then:
+# Private PostgreSQL and MariaDB servers (with-servers.sh); the gym legacy data at
+# SF=10 (50,000 clients, 120,000 bookings). Each fault lands at a moment the server
+# itself shows and holds, so that it cannot come too late on a fast machine: a load is
+# held by a trigger that sleeps at its row with id 5000 (pg_pause, my_slow: thousands of
+# rows written, the transaction open); a read waits behind a lock another session
+# holds (pg_hold, LOCK TABLES), or a row security policy that sleeps (pg_pause_reads).
+# Then:
 #   1. PG target, `pg_ctl stop -m immediate` while the first table loads;
 #   2. PG target, `pg_ctl stop -m fast` while the second table loads, the first
 #      one committed (tests/integration/pg.sh covers -m immediate there);
@@ -16,8 +17,8 @@
 #      puts the target back as it was before the run;
 #   4. MariaDB target, kill -9 of mariadbd during LOAD DATA into the second table;
 #   5. MariaDB target, kill -9 during the first table through the INSERT path;
-#   6. PG source stopped (-m immediate) in the middle of the scan (PG → SQLite);
-#   7. MariaDB source killed in the middle of the scan (MariaDB → PG);
+#   6. PG source stopped (-m immediate) during the scan of the second table (PG → SQLite);
+#   7. MariaDB source killed during the scan of the second table (MariaDB → PG);
 #   8. PG target stopped during `cutover restore`;
 #   9. MariaDB target killed during `cutover restore`;
 #  10. PG stopped during `cutover snapshot`;
@@ -122,39 +123,36 @@ until_() {
     done
     return 1
 }
-# pg_wait DB CONDITION — waits inside the server (every 5 ms, up to 60 s) until the SQL
-# condition holds: a poll from outside, a psql per look, can miss a short COPY.
-pg_wait() {
-    psql -X -q -v ON_ERROR_STOP=1 "$base/$1" -c "DO \$\$
-        DECLARE t0 timestamptz := clock_timestamp();
-        BEGIN
-            LOOP
-                PERFORM pg_stat_clear_snapshot();
-                EXIT WHEN $2;
-                IF clock_timestamp() - t0 > interval '60 s' THEN
-                    RAISE EXCEPTION 'timed out';
-                END IF;
-                PERFORM pg_sleep(0.005);
-            END LOOP;
-        END \$\$" >/dev/null 2>&1
-}
-# A write transaction of a load into table $2 of database $1 is open (it has an xid).
-pg_loading() {
-    pg_wait "$1" "EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = '$1'
-        AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL
-        AND query LIKE 'COPY \"public\".\"$2\"%')"
+# The moments (tests/e2e/lib.sh): pg_pause holds a load in a trigger, pg_hold a read
+# behind a lock; pg_paused and pg_blocked wait until the server shows the hold.
+# pg_pause_reads DB TABLE — reads of TABLE by the role cut_reader are held for 5 s at
+# the first row with id >= 5000 of each transaction (a row security policy that sleeps;
+# the table analyzed, so that cutover's estimate counts nothing). A lock would hold the
+# read too, but earlier: the estimate takes the table's size under the same lock.
+pg_pause_reads() {
+    pgq "$1" "CREATE FUNCTION cut_test_slow(id int8) RETURNS bool VOLATILE LANGUAGE plpgsql AS \$\$
+BEGIN
+    IF id >= 5000 AND current_setting('cut_test.paused', true) IS DISTINCT FROM 'y' THEN
+        PERFORM set_config('cut_test.paused', 'y', true);
+        PERFORM pg_sleep(5);
+    END IF;
+    RETURN true;
+END \$\$"
+    pgq "$1" "GRANT SELECT ON ALL TABLES IN SCHEMA public TO cut_reader"
+    pgq "$1" "ALTER TABLE $2 ENABLE ROW LEVEL SECURITY"
+    pgq "$1" "CREATE POLICY cut_test_pause ON $2 FOR SELECT TO cut_reader USING (cut_test_slow(id))"
+    pgq "$1" "ANALYZE"
 }
 # Table $2 holds $3 committed rows.
-pg_count_is() { pg_wait "$1" "(SELECT count(*) FROM $2) = $3"; }
-# A scan of table $2 of database $1 runs.
-pg_scanning() {
-    pg_wait "$1" "EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = '$1'
-        AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE 'COPY (SELECT%$2%')"
-}
+pg_count_is() { pg_wait "$base/$1" "(SELECT count(*) FROM $2) = $3"; }
 my_count_is() { [ "$(myv "$1" "SELECT count(*) FROM $2")" = "$3" ]; }
-my_scanning() {
+# The lock of section 7 is held; a read of table $1 waits for it.
+my_holding() {
+    [ "$(myv information_schema "SELECT count(*) FROM PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(600)%'")" -ge 1 ]
+}
+my_blocked() {
     [ "$(myv information_schema "SELECT count(*) FROM PROCESSLIST
-        WHERE INFO LIKE 'SELECT%FROM \`$1\`%'")" -ge 1 ]
+        WHERE STATE LIKE 'Waiting for table metadata lock%' AND INFO LIKE 'SELECT%FROM \`$1\`%'")" -ge 1 ]
 }
 
 # The server's own fingerprint of a table: row count and md5 of its rows in key order.
@@ -194,9 +192,10 @@ my -e "SET GLOBAL innodb_flush_log_at_trx_commit = 1"
 # ------------------------------- 1. PG target stopped during the first table
 section "1. PG target stopped during the first table"
 pg_newdb t1
+pg_pause "$base/t1" members
 GYM_PG_TARGET=$base/t1 "$CUTOVER" migrate -q "$map_pg" >f1.out 2>&1 &
 bg=$!
-pg_loading t1 members || fail "1: never saw the load of members"
+pg_paused "$base/t1" || fail "1: never saw the load of members"
 pg_stop immediate
 reap f1.out "1: PG stopped (immediate) while members loads"
 expect f1.out "table members"
@@ -207,14 +206,16 @@ same "1: bookings" "0 -" "$(pg_sum t1 bookings)"
 # ------------------------ 2. PG target stopped (fast) during the second table
 section "2. PG target stopped (fast) during the second table"
 pg_newdb t2
+pg_pause "$base/t2" bookings
 GYM_PG_TARGET=$base/t2 "$CUTOVER" migrate -q "$map_pg" >f2.out 2>&1 &
 bg=$!
 pg_count_is t2 members $MEMBERS || fail "2: members never committed"
-pg_loading t2 bookings || fail "2: never saw the load of bookings"
+pg_paused "$base/t2" || fail "2: never saw the load of bookings"
 pg_stop fast
 reap f2.out "2: PG stopped (fast) while bookings loads"
 expect f2.out "table bookings"
 pg_start
+pg_unpause "$base/t2" bookings
 same "2: bookings" "0 -" "$(pg_sum t2 bookings)"
 run 0 f2v.out env GYM_PG_TARGET="$base/t2" "$CUTOVER" verify -q --tables members "$map_pg"
 expect f2v.out "Go: 1 table"
@@ -227,9 +228,10 @@ run 0 f3m.out env GYM_PG_TARGET="$base/t3" "$CUTOVER" migrate -q "$map_pg"
 pgq t3 "DELETE FROM bookings WHERE id % 3 = 0; UPDATE members SET notes = 'before' WHERE id % 7 = 0"
 m3=$(pg_sum t3 members) b3=$(pg_sum t3 bookings)
 cp "$map_pg" run3.yaml
+pg_pause "$base/t3" members
 GYM_PG_TARGET=$base/t3 "$CUTOVER" run -q run3.yaml >f3.out 2>&1 &
 bg=$!
-pg_loading t3 members || fail "3: never saw the run's load of members"
+pg_paused "$base/t3" || fail "3: never saw the run's load of members"
 pg_stop immediate
 reap f3.out "3: PG stopped during cutover run"
 expect f3.out "table members"
@@ -239,6 +241,7 @@ expect f3.out "Error: migrate failed: table members: PostgreSQL: connection lost
 expect f3.out "restore      "
 expect_not f3.out "= snapshot"
 pg_start
+pg_unpause "$base/t3" members
 run 0 f3r.json "$CUTOVER" report --journal cutover.db --format json
 expect f3r.json '"name": "migrate", "status": "failed"'
 expect f3r.json '"name": "restore", "status": "failed"'
@@ -287,8 +290,10 @@ section "6. PG source stopped in the middle of a scan"
 pg_newdb s6
 run 0 f6m.out env GYM_PG_TARGET="$base/s6" "$CUTOVER" migrate -q "$map_pg"
 "$CUTOVER_FIXTURE" sql --sqlite t6.db "$CUT_SRCDIR/fixtures/gym-target.sqlite.sql" >/dev/null
+pgq postgres "CREATE ROLE cut_reader LOGIN"
+pg_pause_reads s6 bookings
 cat >pg-sqlite.yaml <<EOF
-source: $base/s6
+source: postgresql://cut_reader@127.0.0.1:$PG_PORT/s6
 target: sqlite:$work/t6.db
 tables:
   members: {}
@@ -296,7 +301,8 @@ tables:
 EOF
 "$CUTOVER" migrate -q pg-sqlite.yaml >f6.out 2>&1 &
 bg=$!
-pg_scanning s6 bookings || fail "6: never saw the scan of bookings"
+# bookings is read once members is loaded (its rows reference members'): members is in.
+pg_paused "$base/s6" || fail "6: never saw the scan of bookings"
 pg_stop immediate
 reap f6.out "6: PG source stopped during the scan of bookings"
 expect f6.out "table bookings"
@@ -317,11 +323,16 @@ my legacy -e "SET SESSION sql_mode = '';
 rm -rf legacy-tsv
 pg_newdb t7
 export GYM_MYSQL_SOURCE="$mybase/legacy"
+my legacy -e "LOCK TABLES bookings WRITE; SELECT SLEEP(600)" >/dev/null 2>&1 &
+holder=$!
+bg=$holder
+until_ my_holding || fail "7: the lock on bookings was not taken"
 GYM_PG_TARGET=$base/t7 "$CUTOVER" migrate -q "$map_mp" >f7.out 2>&1 &
 bg=$!
-until_ my_scanning bookings || fail "7: never saw the scan of bookings"
-pg_loading t7 bookings || fail "7: never saw the load of bookings"
+until_ my_blocked bookings || fail "7: never saw the scan of bookings"
+pg_count_is t7 members $MEMBERS || fail "7: members never committed"
 my_kill
+wait $holder || true
 reap f7.out "7: MariaDB source killed during the scan of bookings"
 expect f7.out "table bookings"
 same "7: bookings" "0 -" "$(pg_sum t7 bookings)"
@@ -335,13 +346,15 @@ section "8. PG target stopped during a restore"
 run 0 f8s.out "$CUTOVER" snapshot -q "$base/t2" -o t2.cutsnap --tables members,bookings
 run 0 f8m.out env GYM_PG_TARGET="$base/t2" "$CUTOVER" migrate -q --truncate "$map_pg"
 m8=$(pg_sum t2 members) b8=$(pg_sum t2 bookings)
+pg_pause "$base/t2" members
 "$CUTOVER" restore -q t2.cutsnap >f8.out 2>&1 &
 bg=$!
-pg_loading t2 members || fail "8: never saw the restore's load of members"
+pg_paused "$base/t2" || fail "8: never saw the restore's load of members"
 pg_stop immediate
 reap f8.out "8: PG stopped during restore"
 expect f8.out "members"
 pg_start
+pg_unpause "$base/t2" members
 same "8: members" "$m8" "$(pg_sum t2 members)"
 same "8: bookings" "$b8" "$(pg_sum t2 bookings)"
 
@@ -369,10 +382,12 @@ same "9: bookings" "$b9" "$(my_sum t4 bookings "$my_bookings_cols")"
 section "10. PG stopped during a snapshot"
 printf 'an older snapshot\n' >t2-keep.cutsnap
 cp t2-keep.cutsnap t2-keep.orig
+pg_hold "$base/t2" bookings
 "$CUTOVER" snapshot -q --force "$base/t2" -o t2-keep.cutsnap >f10.out 2>&1 &
 bg=$!
-pg_scanning t2 bookings || fail "10: never saw the snapshot read bookings"
+pg_blocked "$base/t2" || fail "10: never saw the snapshot read bookings"
 pg_stop immediate
+wait $holder || true
 reap f10.out "10: PG stopped during snapshot"
 expect f10.out "bookings"
 cmp -s t2-keep.cutsnap t2-keep.orig || fail "10: the snapshot file was replaced"
@@ -386,7 +401,7 @@ section "11. PG stopped during a verify"
 # without the fault this verify ends No-Go (1), with it in error (2).
 "$CUTOVER" verify -q pg-sqlite.yaml >f11.out 2>&1 &
 bg=$!
-pg_scanning s6 bookings || fail "11: never saw verify read bookings"
+pg_paused "$base/s6" || fail "11: never saw verify read bookings"
 pg_stop immediate
 reap f11.out "11: PG source stopped during verify"
 expect f11.out "table bookings: PostgreSQL: connection lost"

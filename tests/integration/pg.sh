@@ -211,19 +211,13 @@ createdb_ gymkill
 # (synchronous_commit=off), which can lose the last commits of members to -m immediate.
 q "$base/gymkill" -c "ALTER DATABASE gymkill SET synchronous_commit = on"
 q "$base/gymkill" -f "$CUT_SRCDIR/fixtures/gym-target.pg.sql"
-"$CUTOVER_FIXTURE" gym --scale 20 --sqlite kill-legacy.db >/dev/null 2>&1
+"$CUTOVER_FIXTURE" gym --scale 2 --sqlite kill-legacy.db >/dev/null 2>&1
+# The load of bookings is held at its row 5000 (a trigger sleeps): the stop lands in it.
+pg_pause "$base/gymkill" bookings
 GYM_SOURCE=sqlite:$work/kill-legacy.db GYM_PG_TARGET="$base/gymkill" \
     "$CUTOVER" migrate --batch-rows 2000 "$map" >kill.out 2>&1 &
 mig=$!
-hit=0
-for _ in $(seq 1 600); do
-    n=$(val gymkill "SELECT count(*) FROM pg_stat_progress_copy WHERE relid = 'bookings'::regclass
-                    AND tuples_processed > 0" 2>/dev/null || echo 0)
-    if [ "$n" -gt 0 ]; then hit=1; break; fi
-    kill -0 $mig 2>/dev/null || break
-    sleep 0.02
-done
-[ "$hit" -eq 1 ] || fail "never saw the COPY into bookings running"
+pg_paused "$base/gymkill" || fail "never saw the COPY into bookings running"
 pg_ctl_() { # as the server's user, from a directory it may enter
     if [ "$(id -u)" -eq 0 ]; then
         (cd / && runuser -u "$PG_RUN_AS" -- $PG_CTL "$@")
@@ -245,6 +239,6 @@ pg_ctl_ -l "$PG_LOG" -w -t 60 -o "$restart" start >/dev/null
 [ "$(val gymkill "SELECT count(*) FROM pg_constraint WHERE conname = 'bookings_member_id_fkey'")" -eq 1 ] ||
     fail "the foreign key of bookings is missing after the crash"
 # members (loaded and committed before bookings started) are all there
-[ "$(val gymkill 'SELECT count(*) FROM members')" -gt 90000 ] || fail "members should be committed"
+[ "$(val gymkill 'SELECT count(*) FROM members')" -gt 9000 ] || fail "members should be committed"
 
 finish

@@ -250,17 +250,13 @@ ls gym-pg.rejects/*.jsonl >/dev/null 2>&1 || fail "the No-Go run wrote no reject
 # -------------------------------------- F. a run killed with SIGKILL: the -wal
 "$CUTOVER_FIXTURE" gym --scale 10 --sqlite kill-legacy.db >/dev/null
 sql gym-legacy.db "UPDATE bookings SET price = '12.50' WHERE id = 5;"
+# The migrate is held in the target (a trigger sleeps at bookings' row 5000): the kill
+# lands in it for certain, however fast the machine.
+pg_pause "postgresql://cutover@$host:$pgp/gym" bookings
 GYM_SOURCE=sqlite:$work/kill-legacy.db "$CUTOVER" -vv run gym-pg.yaml --journal kill.db \
     --snapshot kill.cutsnap >f-kill.out 2>&1 &
 pid=$!
-hit=0
-for _ in $(seq 1 600); do
-    n=$(psql -X -At "postgresql://cutover@$host:$pgp/gym" -c "SELECT count(*) FROM pg_stat_progress_copy" 2>/dev/null || echo 0)
-    if [ "$n" -gt 0 ]; then hit=1; break; fi
-    kill -0 $pid 2>/dev/null || break
-    sleep 0.05
-done
-[ "$hit" -eq 1 ] || fail "never saw the run's COPY"
+pg_paused "postgresql://cutover@$host:$pgp/gym" || fail "never saw the run's load of bookings"
 kill -9 $pid 2>/dev/null || true
 wait $pid 2>/dev/null || true
 [ -s kill.db-wal ] || fail "the killed run left no kill.db-wal to search"
@@ -270,6 +266,7 @@ cp kill.db kill-db-copy.bin
 GYM_SOURCE=sqlite:$work/kill-legacy.db c 2 f-blocked run gym-pg.yaml --journal kill.db \
     --snapshot kill2.cutsnap
 expect f-blocked.out "interrupted"
+pg_unpause "postgresql://cutover@$host:$pgp/gym" bookings
 c 0 f-restore restore kill.cutsnap --journal kill.db --target "$GYM_PG_TARGET"
 c 0 f-report report --journal kill.db --format json -o f-report.json
 
