@@ -65,9 +65,15 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# A port on 127.0.0.1 that nothing listens on (bash's /dev/tcp probes it).
+# A port on 127.0.0.1 that nothing listens on (bash's /dev/tcp probes it), below the
+# kernel's ephemeral range: a port in that range is also the local end of the clients'
+# own connections, and a server that binds it fails with "Address already in use" (seen
+# under make -j2 check). Two tests may still draw the same port at the same moment: the
+# servers are started again on another port when they cannot bind (start_pg, start_my).
 pick_port() {
-    bash -c 'for i in $(seq 1 100); do p=$((20000 + RANDOM % 30000)); (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; exit 0; }; done; exit 1' ||
+    lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+    [ "$lo" -gt 12000 ] 2>/dev/null || lo=32768
+    bash -c 'for i in $(seq 1 200); do p=$((10000 + RANDOM % ('"$lo"' - 10000))); (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; exit 0; }; done; exit 1' ||
         { echo "with-servers.sh: no free port found" >&2; exit 2; }
 }
 
@@ -85,10 +91,22 @@ if [ "$want_pg" -eq 1 ]; then
     as_user "$pg_user" "$PG_BINDIR/initdb" -D "$PG_DATADIR" -U cutover --auth=trust -E UTF8 \
         --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log" >&2; echo "with-servers.sh: initdb failed" >&2; exit 2; }
-    PG_PORT=$(pick_port)
-    as_user "$pg_user" "$PG_BINDIR/pg_ctl" -D "$PG_DATADIR" -l "$PG_LOG" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_SOCKDIR -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=50" \
-        start >/dev/null 2>&1 || { cat "$PG_LOG" >&2; echo "with-servers.sh: PostgreSQL did not start" >&2; exit 2; }
+    for try in 1 2 3 4 5; do
+        PG_PORT=$(pick_port)
+        if as_user "$pg_user" "$PG_BINDIR/pg_ctl" -D "$PG_DATADIR" -l "$PG_LOG" -w -t 60 \
+            -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_SOCKDIR -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=50" \
+            start >/dev/null 2>&1; then
+            break
+        fi
+        if [ $try -lt 5 ] && grep -q "could not bind" "$PG_LOG" 2>/dev/null; then
+            echo "with-servers.sh: port $PG_PORT taken, PostgreSQL tries another" >&2
+            : >"$PG_LOG"
+            continue
+        fi
+        cat "$PG_LOG" >&2
+        echo "with-servers.sh: PostgreSQL did not start" >&2
+        exit 2
+    done
     pg_started=1
     PG_HOST=127.0.0.1
     PG_URL="postgresql://cutover@127.0.0.1:$PG_PORT/postgres"
@@ -109,16 +127,27 @@ if [ "$want_my" -eq 1 ]; then
     mariadb-install-db --no-defaults --datadir="$MYSQL_DATADIR" --user="$my_user" \
         --auth-root-authentication-method=normal --skip-test-db >"$dir/mysql-install.log" 2>&1 ||
         { cat "$dir/mysql-install.log" >&2; echo "with-servers.sh: mariadb-install-db failed" >&2; exit 2; }
-    MYSQL_PORT=$(pick_port)
-    mariadbd --no-defaults --datadir="$MYSQL_DATADIR" --user="$my_user" --socket="$MYSQL_SOCKET" \
-        --port="$MYSQL_PORT" --bind-address=127.0.0.1 --pid-file="$MYSQL_PIDFILE" \
-        --skip-name-resolve --innodb-flush-log-at-trx-commit=0 --innodb-buffer-pool-size=256M \
-        --local-infile=1 --character-set-server=utf8mb4 --collation-server=utf8mb4_bin \
-        --log-error="$MYSQL_LOG" >/dev/null 2>&1 &
-    my_started=1
-    for _ in $(seq 1 120); do
-        [ -S "$MYSQL_SOCKET" ] && mariadb --no-defaults -uroot --socket="$MYSQL_SOCKET" -e 'SELECT 1' >/dev/null 2>&1 && break
-        sleep 0.5
+    for try in 1 2 3 4 5; do
+        MYSQL_PORT=$(pick_port)
+        mariadbd --no-defaults --datadir="$MYSQL_DATADIR" --user="$my_user" --socket="$MYSQL_SOCKET" \
+            --port="$MYSQL_PORT" --bind-address=127.0.0.1 --pid-file="$MYSQL_PIDFILE" \
+            --skip-name-resolve --innodb-flush-log-at-trx-commit=0 --innodb-buffer-pool-size=256M \
+            --local-infile=1 --character-set-server=utf8mb4 --collation-server=utf8mb4_bin \
+            --log-error="$MYSQL_LOG" >/dev/null 2>&1 &
+        my_pid=$!
+        my_started=1
+        for _ in $(seq 1 120); do
+            [ -S "$MYSQL_SOCKET" ] && mariadb --no-defaults -uroot --socket="$MYSQL_SOCKET" -e 'SELECT 1' >/dev/null 2>&1 && break
+            kill -0 $my_pid 2>/dev/null || break
+            sleep 0.5
+    done
+    kill -0 $my_pid 2>/dev/null && break
+    if [ $try -lt 5 ] && grep -q "Address already in use" "$MYSQL_LOG" 2>/dev/null; then
+        echo "with-servers.sh: port $MYSQL_PORT taken, MariaDB tries another" >&2
+        : >"$MYSQL_LOG"
+        continue
+    fi
+    break
     done
     mariadb --no-defaults -uroot --socket="$MYSQL_SOCKET" -e 'CREATE DATABASE IF NOT EXISTS test' >/dev/null 2>&1 ||
         { cat "$MYSQL_LOG" >&2; echo "with-servers.sh: MariaDB did not start" >&2; exit 2; }
