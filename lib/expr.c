@@ -34,6 +34,11 @@ struct cut_expr {
     sqlite3_stmt *where_st; /* SELECT (where) FROM SRC_TABLE (slow path) */
     sqlite3_stmt *fill;    /* INSERT INTO SRC_TABLE … for the slow path */
     unsigned char *used;   /* per source column: read by some expression */
+    char *vt_schema;       /* the virtual table's declaration */
+    /* The row the evaluation statement reads next (the cutover_in virtual table):
+       fresh until its scan takes it. */
+    const cut_cell *slot;
+    int fresh;
 };
 
 static void quote_ident(cut_buf *b, const char *name)
@@ -260,6 +265,233 @@ static int check_one(const cut_expr_spec *spec, cut_expr *e, auth_ctx *actx, con
     return CUT_OK;
 }
 
+/* Significant digits of a canonical decimal: first to last non-zero digit ("0012.340" → 4). */
+static int sig_digits(const char *p, size_t len)
+{
+    int first = -1, last = -1, idx = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            continue;
+        if (p[i] != '0') {
+            if (first < 0)
+                first = idx;
+            last = idx;
+        }
+        idx++;
+    }
+    return first < 0 ? 0 : last - first + 1;
+}
+
+/*
+ * A canonical value with the storage class its logical type has in SQLite:
+ * integers as INTEGER, floats as REAL, bools as 1/0, numerics as SQLite's
+ * NUMERIC affinity would store them (INTEGER if integral, REAL if no digit is
+ * lost, else TEXT), bytes as BLOB, the rest as TEXT (pointing into the cell).
+ */
+typedef struct in_val {
+    int type; /* SQLITE_NULL, _INTEGER, _FLOAT, _BLOB or _TEXT */
+    sqlite3_int64 i;
+    double d;
+    const char *p;
+    int n;
+} in_val;
+
+static void input_value(cut_kind kind, const cut_cell *v, in_val *o)
+{
+    if (cut_cell_is_null(v)) {
+        o->type = SQLITE_NULL;
+        return;
+    }
+    char tmp[64];
+    switch (kind) {
+    case CUT_T_INT: {
+        int64_t x;
+        if (cut_parse_int64(v->p, v->len, &x) == 0) {
+            o->type = SQLITE_INTEGER;
+            o->i = x;
+            return;
+        }
+        break; /* beyond int64 (unsigned 64-bit): as text */
+    }
+    case CUT_T_BOOL:
+        o->type = SQLITE_INTEGER;
+        o->i = v->len == 1 && v->p[0] == 't';
+        return;
+    case CUT_T_FLOAT:
+    case CUT_T_NUMERIC: {
+        if (v->len >= sizeof(tmp) || memchr(v->p, 'N', v->len))
+            break; /* NaN, and long decimals: as text */
+        if (kind == CUT_T_NUMERIC && !memchr(v->p, '.', v->len) && !memchr(v->p, 'I', v->len)) {
+            int64_t x;
+            if (cut_parse_int64(v->p, v->len, &x) == 0) {
+                o->type = SQLITE_INTEGER;
+                o->i = x;
+                return;
+            }
+        }
+        if (kind == CUT_T_NUMERIC && sig_digits(v->p, v->len) > 15)
+            break;
+        memcpy(tmp, v->p, v->len);
+        tmp[v->len] = '\0';
+        o->type = SQLITE_FLOAT;
+        o->d = strtod(tmp, NULL);
+        return;
+    }
+    case CUT_T_BYTES:
+        o->type = SQLITE_BLOB;
+        o->p = v->len ? v->p : "";
+        o->n = (int)v->len;
+        return;
+    default:
+        break;
+    }
+    o->type = SQLITE_TEXT;
+    o->p = v->len ? v->p : "";
+    o->n = (int)v->len;
+}
+
+/* ------------------------------------------------- the row virtual table */
+
+/*
+ * cutover_in: a table of one row at a time, the row cut_expr_eval hands over in
+ * e->slot. Its scan takes the row when it starts (xFilter) or moves on (xNext), and
+ * ends when no fresh row is there, so a statement over it can run for a whole table
+ * without a reset between rows. Values point into the row's cells (no copy).
+ */
+typedef struct in_vtab {
+    sqlite3_vtab base;
+    cut_expr *e;
+} in_vtab;
+
+typedef struct in_cursor {
+    sqlite3_vtab_cursor base;
+    int eof;
+    sqlite3_int64 rowid;
+} in_cursor;
+
+static int in_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                      sqlite3_vtab **out, char **errmsg)
+{
+    CUT_UNUSED(argc);
+    CUT_UNUSED(argv);
+    CUT_UNUSED(errmsg);
+    cut_expr *e = aux;
+    int rc = sqlite3_declare_vtab(db, e->vt_schema);
+    if (rc != SQLITE_OK)
+        return rc;
+    in_vtab *v = sqlite3_malloc(sizeof(*v));
+    if (!v)
+        return SQLITE_NOMEM;
+    memset(v, 0, sizeof(*v));
+    v->e = e;
+    *out = &v->base;
+    return SQLITE_OK;
+}
+
+static int in_disconnect(sqlite3_vtab *v)
+{
+    sqlite3_free(v);
+    return SQLITE_OK;
+}
+
+static int in_best_index(sqlite3_vtab *v, sqlite3_index_info *info)
+{
+    CUT_UNUSED(v);
+    info->estimatedCost = 1;
+    info->estimatedRows = 1;
+    return SQLITE_OK;
+}
+
+static int in_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
+{
+    CUT_UNUSED(v);
+    in_cursor *c = sqlite3_malloc(sizeof(*c));
+    if (!c)
+        return SQLITE_NOMEM;
+    memset(c, 0, sizeof(*c));
+    *out = &c->base;
+    return SQLITE_OK;
+}
+
+static int in_close(sqlite3_vtab_cursor *c)
+{
+    sqlite3_free(c);
+    return SQLITE_OK;
+}
+
+static int in_take(sqlite3_vtab_cursor *cur)
+{
+    in_cursor *c = (in_cursor *)cur;
+    cut_expr *e = ((in_vtab *)cur->pVtab)->e;
+    c->eof = !e->fresh;
+    e->fresh = 0;
+    c->rowid++;
+    return SQLITE_OK;
+}
+
+static int in_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxstr, int argc,
+                     sqlite3_value **argv)
+{
+    CUT_UNUSED(idx);
+    CUT_UNUSED(idxstr);
+    CUT_UNUSED(argc);
+    CUT_UNUSED(argv);
+    return in_take(cur);
+}
+
+static int in_eof(sqlite3_vtab_cursor *cur)
+{
+    return ((in_cursor *)cur)->eof;
+}
+
+static int in_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
+{
+    cut_expr *e = ((in_vtab *)cur->pVtab)->e;
+    if (i < 0 || i >= e->ninputs) {
+        sqlite3_result_null(ctx);
+        return SQLITE_OK;
+    }
+    in_val x;
+    input_value(e->in_kind[i], &e->slot[e->inputs[i]], &x);
+    switch (x.type) {
+    case SQLITE_NULL: sqlite3_result_null(ctx); break;
+    case SQLITE_INTEGER: sqlite3_result_int64(ctx, x.i); break;
+    case SQLITE_FLOAT: sqlite3_result_double(ctx, x.d); break;
+    case SQLITE_BLOB: sqlite3_result_blob(ctx, x.p, x.n, SQLITE_STATIC); break;
+    default: {
+        /* A text SQLite knows to end in a NUL, it need not copy to read it as a string
+           (sqlite3_value_text). An embedded NUL keeps the length: the value is whole. */
+        const cut_cell *v = &e->slot[e->inputs[i]];
+        int term = (v->flags & CUT_CELL_NUL) && x.p == v->p && !memchr(x.p, 0, (size_t)x.n);
+        sqlite3_result_text(ctx, x.p, term ? -1 : x.n, SQLITE_STATIC);
+        break;
+    }
+    }
+    return SQLITE_OK;
+}
+
+static int in_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
+{
+    *rowid = ((in_cursor *)cur)->rowid;
+    return SQLITE_OK;
+}
+
+static sqlite3_module in_module = {
+    .iVersion = 0,
+    .xCreate = in_connect,
+    .xConnect = in_connect,
+    .xBestIndex = in_best_index,
+    .xDisconnect = in_disconnect,
+    .xDestroy = in_disconnect,
+    .xOpen = in_open,
+    .xClose = in_close,
+    .xFilter = in_filter,
+    .xNext = in_take,
+    .xEof = in_eof,
+    .xColumn = in_column,
+    .xRowid = in_rowid,
+};
+
 static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
 
 static void sqlite_setup(void)
@@ -358,19 +590,32 @@ int cut_expr_compile(const cut_expr_spec *spec, cut_expr **out, cut_error *err)
         cut_buf_printf(&sql, "%s(%s\n)", i ? ", " : "", spec->exprs[i]);
     if (spec->nexpr == 0)
         cut_buf_printf(&sql, "1");
-    if (e->ninputs) {
-        cut_buf_printf(&sql, " FROM (SELECT ");
-        for (int k = 0; k < e->ninputs; k++) {
-            cut_buf_printf(&sql, "%s?%d AS ", k ? ", " : "", k + 1);
-            quote_ident(&sql, spec->src_names[e->inputs[k]]);
-        }
-        cut_buf_printf(&sql, ")");
+    /* The rows stream through one statement: a virtual table whose next row is the one
+       cut_expr_eval hands it, so a row costs a step, not a bind, step and reset. */
+    cut_buf t = {0};
+    cut_buf_printf(&t, "CREATE TABLE x(");
+    for (int k = 0; k < e->ninputs; k++) {
+        if (k)
+            cut_buf_append(&t, ", ", 2);
+        quote_ident(&t, spec->src_names[e->inputs[k]]);
     }
+    if (e->ninputs == 0)
+        cut_buf_printf(&t, "__cutover_none");
+    cut_buf_printf(&t, ")");
+    e->vt_schema = t.p;
+    sqlite3_set_authorizer(e->db, NULL, NULL); /* the checks are done */
+    if (!e->vt_schema ||
+        sqlite3_create_module_v2(e->db, "cutover_in", &in_module, e, NULL) != SQLITE_OK ||
+        sqlite3_exec(e->db, "CREATE VIRTUAL TABLE temp.__cutover_in USING cutover_in", NULL, NULL,
+                     NULL) != SQLITE_OK) {
+        rc = cut_error_set(err, CUT_ENOMEM, "expression engine: %s", sqlite3_errmsg(e->db));
+        goto done;
+    }
+    cut_buf_printf(&sql, " FROM temp.__cutover_in");
     /* The filter is a WHERE clause: a row it excludes never evaluates the expressions,
        so `where: d <> 'n/a'` protects `parse_date(d, ...)` as it would in SQL. */
     if (spec->where)
         cut_buf_printf(&sql, " WHERE (%s\n)", spec->where);
-    sqlite3_set_authorizer(e->db, NULL, NULL);
     if (sqlite3_prepare_v2(e->db, cut_buf_cstr(&sql), -1, &e->st, NULL) != SQLITE_OK) {
         rc = cut_error_set(err, CUT_EMAPPING, "table %s: expressions do not compile together: %s",
                            spec->table, sqlite3_errmsg(e->db));
@@ -419,6 +664,7 @@ void cut_expr_free(cut_expr *e)
     free(e->where);
     free(e->single);
     free(e->used);
+    free(e->vt_schema);
     free(e->inputs);
     free(e->in_kind);
     free(e);
@@ -430,73 +676,17 @@ const int *cut_expr_inputs(const cut_expr *e, int *n)
     return e->inputs;
 }
 
-/* Significant digits of a canonical decimal: first to last non-zero digit ("0012.340" → 4). */
-static int sig_digits(const char *p, size_t len)
-{
-    int first = -1, last = -1, idx = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            continue;
-        if (p[i] != '0') {
-            if (first < 0)
-                first = idx;
-            last = idx;
-        }
-        idx++;
-    }
-    return first < 0 ? 0 : last - first + 1;
-}
-
-/*
- * Binds a canonical value with the storage class its logical type has in
- * SQLite: integers as INTEGER, floats as REAL, bools as 1/0, numerics as
- * SQLite's NUMERIC affinity would store them (INTEGER if integral, REAL if no
- * digit is lost, else TEXT), bytes as BLOB, the rest as TEXT.
- */
 static void bind_input(sqlite3_stmt *st, int i, cut_kind kind, const cut_cell *v)
 {
-    if (cut_cell_is_null(v)) {
-        sqlite3_bind_null(st, i);
-        return;
+    in_val x;
+    input_value(kind, v, &x);
+    switch (x.type) {
+    case SQLITE_NULL: sqlite3_bind_null(st, i); break;
+    case SQLITE_INTEGER: sqlite3_bind_int64(st, i, x.i); break;
+    case SQLITE_FLOAT: sqlite3_bind_double(st, i, x.d); break;
+    case SQLITE_BLOB: sqlite3_bind_blob(st, i, x.p, x.n, SQLITE_STATIC); break;
+    default: sqlite3_bind_text(st, i, x.p, x.n, SQLITE_STATIC); break;
     }
-    char tmp[64];
-    switch (kind) {
-    case CUT_T_INT: {
-        int64_t x;
-        if (cut_parse_int64(v->p, v->len, &x) == 0) {
-            sqlite3_bind_int64(st, i, x);
-            return;
-        }
-        break; /* beyond int64 (unsigned 64-bit): as text */
-    }
-    case CUT_T_BOOL:
-        sqlite3_bind_int(st, i, v->len == 1 && v->p[0] == 't');
-        return;
-    case CUT_T_FLOAT:
-    case CUT_T_NUMERIC: {
-        if (v->len >= sizeof(tmp) || memchr(v->p, 'N', v->len))
-            break; /* NaN, and long decimals: as text */
-        if (kind == CUT_T_NUMERIC && !memchr(v->p, '.', v->len) && !memchr(v->p, 'I', v->len)) {
-            int64_t x;
-            if (cut_parse_int64(v->p, v->len, &x) == 0) {
-                sqlite3_bind_int64(st, i, x);
-                return;
-            }
-        }
-        if (kind == CUT_T_NUMERIC && sig_digits(v->p, v->len) > 15)
-            break;
-        memcpy(tmp, v->p, v->len);
-        tmp[v->len] = '\0';
-        sqlite3_bind_double(st, i, strtod(tmp, NULL));
-        return;
-    }
-    case CUT_T_BYTES:
-        sqlite3_bind_blob(st, i, v->len ? v->p : "", (int)v->len, SQLITE_STATIC);
-        return;
-    default:
-        break;
-    }
-    sqlite3_bind_text(st, i, v->len ? v->p : "", (int)v->len, SQLITE_STATIC);
 }
 
 /* Copies result column i of st into cell out. */
@@ -582,14 +772,21 @@ static void find_failure(cut_expr *e, const cut_cell *in, int *failed, cut_buf *
 int cut_expr_eval(cut_expr *e, const cut_cell *in, cut_cell *out, cut_arena *arena, int *keep,
                   int *failed_expr, cut_buf *msg)
 {
-    for (int k = 0; k < e->ninputs; k++)
-        bind_input(e->st, k + 1, e->in_kind[k], &in[e->inputs[k]]);
+    e->slot = in;
+    e->fresh = 1;
     int rc = sqlite3_step(e->st);
     if (rc == SQLITE_DONE) {
-        /* No row: the where clause excluded it. */
-        *keep = 0;
+        /* The scan found no row: the where clause excluded this one, or the statement
+           had ended (an aggregate or window function ends it after one row). Asked
+           again from the start, the row is alone, as it is meant to be. */
         sqlite3_reset(e->st);
-        return CUT_OK;
+        e->fresh = 1;
+        rc = sqlite3_step(e->st);
+        if (rc == SQLITE_DONE) {
+            *keep = 0;
+            sqlite3_reset(e->st);
+            return CUT_OK;
+        }
     }
     if (rc != SQLITE_ROW) {
         cut_buf_reset(msg);
@@ -605,6 +802,5 @@ int cut_expr_eval(cut_expr *e, const cut_cell *in, cut_cell *out, cut_arena *are
         }
     }
     *keep = 1;
-    sqlite3_reset(e->st);
     return CUT_OK;
 }

@@ -156,5 +156,6 @@ int cut_batch_set_copy(cut_batch *b, int r, int c, const void *p, size_t n)
     if (!d)
         return CUT_ENOMEM;
     cut_batch_set_ref(b, r, c, d, n);
+    cut_batch_row(b, r)[c].flags = CUT_CELL_NUL; /* cut_arena_dup ends it with a NUL */
     return CUT_OK;
 }

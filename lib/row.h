@@ -14,8 +14,9 @@
 
 #include "cutover.h"
 
-/* A value: NULL when flags has CUT_CELL_NULL; otherwise len bytes at p (not NUL-terminated). */
-enum { CUT_CELL_NULL = 1 };
+/* A value: NULL when flags has CUT_CELL_NULL; otherwise len bytes at p, not NUL-terminated
+   unless flags has CUT_CELL_NUL (a NUL byte follows them: cut_batch_set_copy's cells). */
+enum { CUT_CELL_NULL = 1, CUT_CELL_NUL = 2 };
 
 typedef struct cut_cell {
     const char *p;

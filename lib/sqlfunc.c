@@ -23,64 +23,15 @@
 #include "expr.h"
 #include "util.h"
 
-/* ------------------------------------------------------------ lower/upper */
-
-static locale_t utf8_locale;
-static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
-
-static void utf8_locale_init(void)
-{
-    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-}
-
-static void fn_case(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    int upper = sqlite3_user_data(ctx) != NULL;
-    if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
-        return;
-    const unsigned char *s = sqlite3_value_text(argv[0]);
-    int n = sqlite3_value_bytes(argv[0]);
-    if (!s)
-        return;
-    pthread_once(&utf8_once, utf8_locale_init);
-    size_t bad;
-    cut_buf out = {0};
-    if (cut_buf_reserve(&out, (size_t)n + 8)) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    int valid = cut_utf8_valid((const char *)s, (size_t)n, NULL, &bad);
-    for (int i = 0; i < n;) {
-        uint32_t cp;
-        int k = valid ? cut_utf8_decode(s + i, (size_t)(n - i), &cp) : 1;
-        if (!valid)
-            cp = s[i];
-        if (valid && utf8_locale) {
-            wint_t w = upper ? towupper_l((wint_t)cp, utf8_locale) : towlower_l((wint_t)cp, utf8_locale);
-            char enc[4];
-            int len = cut_utf8_encode((uint32_t)w, enc);
-            cut_buf_append(&out, enc, (size_t)len);
-        } else {
-            /* Invalid UTF-8 (or no UTF-8 locale): fold ASCII only, keep other bytes. */
-            char c = (char)s[i];
-            if (upper && c >= 'a' && c <= 'z')
-                c = (char)(c - 32);
-            else if (!upper && c >= 'A' && c <= 'Z')
-                c = (char)(c + 32);
-            cut_buf_appendc(&out, c);
-        }
-        i += k > 0 ? k : 1;
-    }
-    sqlite3_result_text(ctx, out.p, (int)out.len, free);
-}
-
-/* ---------------------------------------------------------------- regexps */
-
 /*
- * Compiled patterns, per connection (each expression engine belongs to one thread).
- * SQLite's aux data cannot hold them: it is dropped at every sqlite3_reset, that is,
- * after every row. A handful of patterns per mapping is the norm: a small array,
- * replaced round-robin when full.
+ * State of the functions of one connection (each expression engine belongs to one
+ * thread): compiled patterns, the last replacement string converted, and a scratch
+ * buffer results are built in. SQLite copies a result given as SQLITE_TRANSIENT into
+ * its own per-connection memory (lookaside), so a function costs no malloc per row.
+ *
+ * Compiled patterns: SQLite's aux data cannot hold them, it is dropped at every
+ * sqlite3_reset, that is, after every row. A handful of patterns per mapping is the
+ * norm: a small array, replaced round-robin when full.
  */
 #define RE_SLOTS 32
 
@@ -91,10 +42,13 @@ typedef struct re_entry {
     pcre2_match_data *md;
 } re_entry;
 
-typedef struct re_cache {
+typedef struct fn_state {
     re_entry e[RE_SLOTS];
     int n, next;
-} re_cache;
+    char *repl_raw;  /* the last regexp_replace replacement, as given */
+    char *repl_pcre; /* ...and in PCRE2's syntax */
+    cut_buf out;
+} fn_state;
 
 static void re_entry_clear(re_entry *e)
 {
@@ -104,21 +58,117 @@ static void re_entry_clear(re_entry *e)
     memset(e, 0, sizeof(*e));
 }
 
-static void re_cache_free(void *p)
+static void fn_state_free(void *p)
 {
-    re_cache *c = p;
+    fn_state *c = p;
     if (!c)
         return;
     for (int i = 0; i < c->n; i++)
         re_entry_clear(&c->e[i]);
+    free(c->repl_raw);
+    free(c->repl_pcre);
+    cut_buf_free(&c->out);
     free(c);
 }
+
+/* A result built in a scratch buffer, copied by SQLite; told it ends in a NUL when it
+   does (and holds none), so that a function reading it as a string needs no copy. */
+static void result_text(sqlite3_context *ctx, cut_buf *b, size_t n)
+{
+    if (!b->p || n >= b->cap) { /* the callers leave room for the NUL; never here */
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    b->p[n] = '\0';
+    int term = !memchr(b->p, 0, n);
+    sqlite3_result_text(ctx, b->p, term ? -1 : (int)n, SQLITE_TRANSIENT);
+}
+
+/* ------------------------------------------------------------ lower/upper */
+
+static locale_t utf8_locale;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void utf8_locale_init(void)
+{
+    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+static void case_map(sqlite3_context *ctx, sqlite3_value **argv, int upper)
+{
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+        return;
+    const unsigned char *s = sqlite3_value_text(argv[0]);
+    int n = sqlite3_value_bytes(argv[0]);
+    if (!s)
+        return;
+    fn_state *st = sqlite3_user_data(ctx);
+    cut_buf *out = &st->out;
+    cut_buf_reset(out);
+    if (cut_buf_reserve(out, (size_t)n + 8)) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    /* ASCII, the common case, needs no table but its own. */
+    int i = 0;
+    for (; i < n && s[i] < 0x80; i++) {
+        unsigned char c = s[i];
+        if (upper ? c >= 'a' && c <= 'z' : c >= 'A' && c <= 'Z')
+            c ^= 0x20;
+        out->p[i] = (char)c;
+    }
+    out->len = (size_t)i;
+    if (i < n) {
+        pthread_once(&utf8_once, utf8_locale_init);
+        size_t bad;
+        int valid = cut_utf8_valid((const char *)s + i, (size_t)(n - i), NULL, &bad);
+        while (i < n) {
+            uint32_t cp;
+            int k = valid ? cut_utf8_decode(s + i, (size_t)(n - i), &cp) : 1;
+            if (valid && utf8_locale) {
+                wint_t w = upper ? towupper_l((wint_t)cp, utf8_locale)
+                                 : towlower_l((wint_t)cp, utf8_locale);
+                char enc[4];
+                int len = cut_utf8_encode((uint32_t)w, enc);
+                cut_buf_append(out, enc, (size_t)len);
+            } else {
+                /* Invalid UTF-8 (or no UTF-8 locale): fold ASCII only, keep other bytes. */
+                char c = (char)s[i];
+                if (upper && c >= 'a' && c <= 'z')
+                    c = (char)(c - 32);
+                else if (!upper && c >= 'A' && c <= 'Z')
+                    c = (char)(c + 32);
+                cut_buf_appendc(out, c);
+            }
+            i += k > 0 ? k : 1;
+        }
+        if (!out->p) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+    }
+    result_text(ctx, out, out->len);
+}
+
+static void fn_lower(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    CUT_UNUSED(argc);
+    case_map(ctx, argv, 0);
+}
+
+static void fn_upper(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    CUT_UNUSED(argc);
+    case_map(ctx, argv, 1);
+}
+
+/* ---------------------------------------------------------------- regexps */
 
 /* The compiled pattern in argv[pi] (an error result is set when it does not compile). */
 static re_entry *get_regex(sqlite3_context *ctx, sqlite3_value **argv, int pi, int caseless,
                            const char *fname)
 {
-    re_cache *c = sqlite3_user_data(ctx);
+    fn_state *c = sqlite3_user_data(ctx);
     const char *pat = (const char *)sqlite3_value_text(argv[pi]);
     if (!pat)
         return NULL;
@@ -147,6 +197,9 @@ static re_entry *get_regex(sqlite3_context *ctx, sqlite3_value **argv, int pi, i
         c->next = (c->next + 1) % RE_SLOTS;
         re_entry_clear(e);
     }
+    /* Compiled to machine code where PCRE2 can (pcre2_match and pcre2_substitute then
+       run it); where it cannot, the interpreter does the same work, slower. */
+    (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
     e->pattern = strdup(pat);
     e->code = code;
     e->caseless = caseless;
@@ -219,25 +272,43 @@ static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **ar
     if (!re)
         return;
     pcre2_code *code = re->code;
+    fn_state *st = sqlite3_user_data(ctx);
     const char *s = (const char *)sqlite3_value_text(argv[0]);
     size_t n = (size_t)sqlite3_value_bytes(argv[0]);
-    char *repl = pg_replacement((const char *)sqlite3_value_text(argv[2]));
+    const char *r = (const char *)sqlite3_value_text(argv[2]);
+    if (!s || !r) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    if (!st->repl_raw || strcmp(st->repl_raw, r) != 0) {
+        free(st->repl_raw);
+        free(st->repl_pcre);
+        st->repl_raw = strdup(r);
+        st->repl_pcre = pg_replacement(r);
+        if (!st->repl_raw || !st->repl_pcre) {
+            free(st->repl_raw);
+            free(st->repl_pcre);
+            st->repl_raw = st->repl_pcre = NULL;
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+    }
     /* Like PostgreSQL, a group that did not take part (or does not exist) is empty. */
     uint32_t opts = PCRE2_SUBSTITUTE_OVERFLOW_LENGTH | PCRE2_SUBSTITUTE_UNSET_EMPTY |
                     PCRE2_SUBSTITUTE_UNKNOWN_UNSET | (global ? PCRE2_SUBSTITUTE_GLOBAL : 0);
+    cut_buf *out = &st->out;
     PCRE2_SIZE outlen = n + 64;
-    char *out = NULL;
     int rc = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
-        free(out);
-        out = malloc(outlen + 1);
-        if (!out || !repl) {
+        cut_buf_reset(out);
+        if (cut_buf_reserve(out, outlen + 1)) {
             rc = PCRE2_ERROR_NOMEMORY;
             break;
         }
         PCRE2_SIZE cap = outlen + 1;
-        rc = pcre2_substitute(code, (PCRE2_SPTR)s, n, 0, opts, NULL, NULL, (PCRE2_SPTR)repl,
-                              PCRE2_ZERO_TERMINATED, (PCRE2_UCHAR *)out, &cap);
+        rc = pcre2_substitute(code, (PCRE2_SPTR)s, n, 0, opts, NULL, NULL,
+                              (PCRE2_SPTR)st->repl_pcre, PCRE2_ZERO_TERMINATED,
+                              (PCRE2_UCHAR *)out->p, &cap);
         if (rc == PCRE2_ERROR_NOMEMORY && attempt == 0) {
             outlen = cap; /* the length needed, thanks to OVERFLOW_LENGTH */
             continue;
@@ -251,11 +322,9 @@ static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **ar
         char *e = sqlite3_mprintf("regexp_replace: %s", (const char *)msg);
         sqlite3_result_error(ctx, e, -1);
         sqlite3_free(e);
-        free(out);
     } else {
-        sqlite3_result_text(ctx, out, (int)outlen, free);
+        result_text(ctx, out, outlen);
     }
-    free(repl);
 }
 
 /* ------------------------------------------------------------- split_part */
@@ -441,25 +510,25 @@ static void fn_lookup(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 int cut_sqlfunc_register(struct sqlite3 *db, const cut_mapping *m)
 {
     const int det = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
-    int rc = sqlite3_create_function(db, "lower", 1, det, NULL, fn_case, NULL, NULL);
-    rc = rc ? rc : sqlite3_create_function(db, "upper", 1, det, (void *)1, fn_case, NULL, NULL);
-    /* One pattern cache, shared by the regexp functions of this connection; freed with
-       the last of them (each registration holds a reference through the destructor). */
-    re_cache *cache = rc ? NULL : calloc(1, sizeof(re_cache));
-    if (!rc && !cache)
+    /* One state, shared by the case and regexp functions of this connection; freed with
+       the last of them (the last registration holds it through its destructor). */
+    fn_state *st = calloc(1, sizeof(fn_state));
+    if (!st)
         return CUT_ENOMEM;
-    rc = rc ? rc : sqlite3_create_function(db, "regexp", 2, det, cache, fn_regexp, NULL, NULL);
+    int rc = sqlite3_create_function(db, "lower", 1, det, st, fn_lower, NULL, NULL);
+    rc = rc ? rc : sqlite3_create_function(db, "upper", 1, det, st, fn_upper, NULL, NULL);
+    rc = rc ? rc : sqlite3_create_function(db, "regexp", 2, det, st, fn_regexp, NULL, NULL);
     rc = rc ? rc
-            : sqlite3_create_function(db, "regexp_replace", 3, det, cache, fn_regexp_replace,
+            : sqlite3_create_function(db, "regexp_replace", 3, det, st, fn_regexp_replace,
                                       NULL, NULL);
     if (rc) {
-        re_cache_free(cache); /* not handed over yet */
+        fn_state_free(st); /* not handed over yet */
         return CUT_ENOMEM;
     }
-    /* From here the cache belongs to SQLite, which calls the destructor even when this
+    /* From here the state belongs to SQLite, which calls the destructor even when this
        registration fails. */
-    rc = sqlite3_create_function_v2(db, "regexp_replace", 4, det, cache, fn_regexp_replace,
-                                    NULL, NULL, re_cache_free);
+    rc = sqlite3_create_function_v2(db, "regexp_replace", 4, det, st, fn_regexp_replace,
+                                    NULL, NULL, fn_state_free);
     rc = rc ? rc
             : sqlite3_create_function(db, "split_part", 3, det, NULL, fn_split_part, NULL, NULL);
     rc = rc ? rc

@@ -943,6 +943,107 @@ static void test_where_guards_expressions_of_rows_it_filters(void **state)
     cut_expr_free(e);
 }
 
+static void test_rows_stream_through_filters_and_errors(void **state)
+{
+    (void)state;
+    /* One statement serves row after row; a filtered row, an error and a kept row in
+       any order each get their own answer, from their own values. */
+    prog p = {0};
+    src(&p, "d", CUT_T_TEXT);
+    src(&p, "n", CUT_T_INT);
+    ex(&p, "parse_date(d, '%d/%m/%Y')");
+    ex(&p, "n * 2");
+    p.where = "d <> 'n/a'";
+    cut_expr *e = compile_ok(&p);
+    run r;
+    run_init(&r);
+    static const struct {
+        const char *d, *n;
+        int rc, keep;
+        const char *date, *twice;
+    } rows[] = {
+        {"01/01/2020", "1", CUT_OK, 1, "2020-01-01", "2"},
+        {"n/a", "2", CUT_OK, 0, NULL, NULL},
+        {"02/01/2020", "3", CUT_OK, 1, "2020-01-02", "6"},
+        {"31/02/2020", "4", CUT_EDATA, 0, NULL, NULL},
+        {"03/01/2020", "5", CUT_OK, 1, "2020-01-03", "10"},
+        {"n/a", "6", CUT_OK, 0, NULL, NULL},
+        {"n/a", "7", CUT_OK, 0, NULL, NULL},
+        {"04/01/2020", "8", CUT_OK, 1, "2020-01-04", "16"},
+        {"05/01/2020", "9", CUT_OK, 1, "2020-01-05", "18"},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        cut_cell in[] = {txt(rows[i].d), txt(rows[i].n)};
+        int rc = eval(e, in, &r);
+        assert_int_equal(rc, rows[i].rc);
+        if (rc)
+            continue;
+        assert_int_equal(r.keep, rows[i].keep);
+        if (r.keep) {
+            assert_cell(&r.out[0], rows[i].date);
+            assert_cell(&r.out[1], rows[i].twice);
+        }
+    }
+    run_free(&r);
+    cut_expr_free(e);
+}
+
+static void test_aggregates_and_windows_see_one_row_at_a_time(void **state)
+{
+    (void)state;
+    /* Each row is a table of its own: what counts or numbers rows sees one row. */
+    prog p = {0};
+    src(&p, "n", CUT_T_INT);
+    ex(&p, "(SELECT count(*))");
+    ex(&p, "row_number() OVER ()");
+    ex(&p, "sum(n) OVER ()");
+    cut_expr *e = compile_ok(&p);
+    run r;
+    run_init(&r);
+    const char *ns[] = {"5", "7", "11"};
+    for (int i = 0; i < 3; i++) {
+        cut_cell in[] = {txt(ns[i])};
+        eval_ok(e, in, &r);
+        assert_int_equal(r.keep, 1);
+        assert_cell(&r.out[0], "1");
+        assert_cell(&r.out[1], "1");
+        assert_cell(&r.out[2], ns[i]);
+    }
+    run_free(&r);
+    cut_expr_free(e);
+}
+
+static void test_text_with_a_nul_after_it_or_inside_keeps_every_byte(void **state)
+{
+    (void)state;
+    /* Cells a batch copied end in a NUL (CUT_CELL_NUL): SQLite reads them in place. A
+       NUL inside a value keeps the bytes after it. */
+    prog p = {0};
+    src(&p, "s", CUT_T_TEXT);
+    ex(&p, "hex(lower(s))");
+    ex(&p, "length(CAST(s AS BLOB))");
+    ex(&p, "s || '!'");
+    cut_expr *e = compile_ok(&p);
+    run r;
+    run_init(&r);
+    static const char plain[] = "AbC";
+    cut_cell in[] = {{plain, 3, CUT_CELL_NUL}};
+    eval_ok(e, in, &r);
+    assert_cell(&r.out[0], "616263");
+    assert_cell(&r.out[1], "3");
+    assert_cell(&r.out[2], "AbC!");
+    static const char inner[] = "A\0B"; /* A, NUL, B, and the literal's NUL after them */
+    in[0].p = inner;
+    in[0].len = 3;
+    eval_ok(e, in, &r);
+    assert_cell(&r.out[0], "610062");
+    assert_cell(&r.out[1], "3");
+    assert_int_equal(r.out[2].len, 4);
+    assert_memory_equal(r.out[2].p, "A\0B!", 4);
+    run_free(&r);
+    cut_expr_free(e);
+}
+
 /* ------------------------------------------------------- lower / upper */
 
 static void test_lower_and_upper_map_unicode_letters(void **state)
@@ -1311,6 +1412,9 @@ int main(void)
         cmocka_unit_test(test_runtime_error_in_first_expression_reports_index_zero),
         cmocka_unit_test(test_runtime_error_in_where_reports_minus_one),
         cmocka_unit_test(test_where_guards_expressions_of_rows_it_filters),
+        cmocka_unit_test(test_rows_stream_through_filters_and_errors),
+        cmocka_unit_test(test_aggregates_and_windows_see_one_row_at_a_time),
+        cmocka_unit_test(test_text_with_a_nul_after_it_or_inside_keeps_every_byte),
         cmocka_unit_test(test_lower_and_upper_map_unicode_letters),
         cmocka_unit_test(test_lower_of_null_is_null),
         cmocka_unit_test(test_lower_folds_ascii_only_in_invalid_utf8),
