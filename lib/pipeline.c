@@ -243,7 +243,12 @@ int cut_mapper_run(cut_mapper *mp, cut_batch *scan, cut_batch *out, cut_counts *
                                                     : &mp->expr_out[tp->out_expr[o]];
             oc[o] = *v;
             if (!cut_cell_is_null(v)) {
-                int rc = cut_canon(&tp->out_types[o], v->p, v->len, copts, &mp->canon, &reason);
+                /* A source text column passed through was validated as UTF-8 in 1. */
+                int known = tp->out_src[o] >= 0 && tp->scan_types[tp->out_src[o]].kind == CUT_T_TEXT;
+                int rc = known ? cut_canon_utf8(&tp->out_types[o], v->p, v->len, copts, &mp->canon,
+                                                &reason)
+                               : cut_canon(&tp->out_types[o], v->p, v->len, copts, &mp->canon,
+                                           &reason);
                 if (rc == CUT_ENOMEM)
                     return cut_error_set(err, CUT_ENOMEM, "out of memory");
                 if (rc == CUT_CANON_NEW) {

@@ -838,12 +838,23 @@ static int canon_bool(const char *in, size_t len, cut_buf *out, const char **rea
 
 /* ---------------------------------------------------------------- text */
 
+/* Characters of valid UTF-8: the bytes that do not continue a sequence. */
+static size_t utf8_chars(const char *in, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)in[i] & 0xC0) != 0x80;
+    return n;
+}
+
+/* known: in is valid UTF-8 already (it passed here as a source value); characters are
+   counted only when the byte length could exceed the type's length. */
 static int canon_text(const cut_type *t, const char *in, size_t len, cut_buf *out,
-                      const char **reason)
+                      const char **reason, int known)
 {
     size_t nch = 0, bad = 0;
     char tb[32];
-    if (!cut_utf8_valid(in, len, &nch, &bad))
+    if (!known && !cut_utf8_valid(in, len, &nch, &bad))
         return cut_reason(out, reason, "invalid UTF-8 at byte %zu (0x%02X)", bad,
                           (unsigned)(unsigned char)in[bad]);
     unsigned f = t->flags;
@@ -875,6 +886,8 @@ static int canon_text(const cut_type *t, const char *in, size_t len, cut_buf *ou
             nch--;
         }
     }
+    if (known) /* bytes bound characters from above */
+        nch = t->length > 0 && n > (size_t)t->length ? utf8_chars(in, n) : n;
     if (t->length > 0 && nch > (size_t)t->length)
         return cut_reason(out, reason, "value too long for %s: %zu characters",
                           cut_type_format(t, tb, sizeof(tb)), nch);
@@ -1398,6 +1411,15 @@ static int canon_json(const char *in, size_t len, cut_buf *out, const char **rea
     return CUT_CANON_NEW;
 }
 
+int cut_canon_utf8(const cut_type *t, const char *in, size_t len, const cut_canon_opts *opts,
+                   cut_buf *out, const char **reason)
+{
+    const char *dummy;
+    if (t && out && in && t->kind == CUT_T_TEXT)
+        return canon_text(t, in, len, out, reason ? reason : &dummy, 1);
+    return cut_canon(t, in, len, opts, out, reason);
+}
+
 int cut_canon(const cut_type *t, const char *in, size_t len, const cut_canon_opts *opts,
               cut_buf *out, const char **reason)
 {
@@ -1426,7 +1448,7 @@ int cut_canon(const cut_type *t, const char *in, size_t len, const cut_canon_opt
     case CUT_T_BOOL:
         return canon_bool(in, len, out, reason);
     case CUT_T_TEXT:
-        return canon_text(t, in, len, out, reason);
+        return canon_text(t, in, len, out, reason, 0);
     case CUT_T_BYTES:
         if (t->length > 0 && len > (size_t)t->length)
             return cut_reason(out, reason, "value too long for %s: %zu bytes",

@@ -52,6 +52,12 @@ unsigned cut_days_in_month(int64_t y, unsigned m);
 int cut_tz_local_to_utc(const cut_tz *tz, int64_t local_secs, cut_dst_policy pol, int64_t *utc_secs,
                         const char **reason);
 
+/* cut_canon for a value known to be valid UTF-8 (a source text value cut_canon passed):
+   a text type skips the validation, and counts characters only when the length may
+   exceed the type's. Any other type: cut_canon. */
+int cut_canon_utf8(const cut_type *t, const char *in, size_t len, const cut_canon_opts *opts,
+                   cut_buf *out, const char **reason);
+
 /* UTC offset in seconds (east positive) of tz at the instant utc_secs; tz NULL = UTC. */
 int32_t cut_tz_utc_offset(const cut_tz *tz, int64_t utc_secs);
 

@@ -43,6 +43,7 @@ struct cut_tz {
     posix_rule rule;
     size_t noffs;
     int32_t *offs; /* every distinct offset the zone ever uses */
+    int32_t min_off, max_off; /* the least and the greatest of them */
     char *gap_reason;
     char *overlap_reason;
 };
@@ -259,15 +260,39 @@ int cut_tz_local_to_utc(const cut_tz *tz, int64_t local_secs, cut_dst_policy pol
      */
     int64_t first = 0, last = 0;
     int found = 0;
-    for (size_t i = 0; i < tz->noffs; i++) {
-        int64_t u = local_secs - tz->offs[i];
-        if (offset_at(tz, u) != tz->offs[i])
-            continue;
-        if (!found || u < first)
-            first = u;
-        if (!found || u > last)
-            last = u;
-        found = 1;
+    int64_t lo_u = local_secs - tz->max_off, hi_u = local_secs - tz->min_off;
+    if (tz->ntrans > 1 && lo_u >= tz->trans[0] && hi_u < tz->trans[tz->ntrans - 1]) {
+        /* Inside the transition table: every candidate lies in [lo_u, hi_u], so only
+           the intervals that meet it can hold one. One search finds the first. */
+        size_t lo = 0, hi = tz->ntrans; /* last k with trans[k] <= lo_u */
+        while (hi - lo > 1) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (tz->trans[mid] <= lo_u)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        for (size_t k = lo; k + 1 < tz->ntrans && tz->trans[k] <= hi_u; k++) {
+            int64_t u = local_secs - tz->utoff[tz->trans_ty[k]];
+            if (u < tz->trans[k] || u >= tz->trans[k + 1])
+                continue;
+            if (!found || u < first)
+                first = u;
+            if (!found || u > last)
+                last = u;
+            found = 1;
+        }
+    } else {
+        for (size_t i = 0; i < tz->noffs; i++) {
+            int64_t u = local_secs - tz->offs[i];
+            if (offset_at(tz, u) != tz->offs[i])
+                continue;
+            if (!found || u < first)
+                first = u;
+            if (!found || u > last)
+                last = u;
+            found = 1;
+        }
     }
     if (!found) {
         if (reason)
@@ -383,6 +408,10 @@ static int add_offset(cut_tz *tz, int32_t off)
     for (size_t i = 0; i < tz->noffs; i++)
         if (tz->offs[i] == off)
             return 0;
+    if (tz->noffs == 0 || off < tz->min_off)
+        tz->min_off = off;
+    if (tz->noffs == 0 || off > tz->max_off)
+        tz->max_off = off;
     tz->offs[tz->noffs++] = off;
     return 0;
 }

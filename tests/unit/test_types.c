@@ -651,6 +651,49 @@ static void test_char_n_drops_trailing_blanks_only(void **state)
     EXPECT_REJECT(t, "abc ", "value too long for char(2): 3 characters");
 }
 
+static void test_known_utf8_text_counts_characters_only_when_it_must(void **state)
+{
+    (void)state;
+    /* cut_canon_utf8: the same answers as cut_canon for valid UTF-8. */
+    static const struct {
+        int length;
+        unsigned flags;
+        const char *in;
+        int rc;
+        const char *want; /* NEW: the value; EDATA: a word of the reason */
+    } cases[] = {
+        {3, 0, "\xC3\xA9\xC3\xA8\xC3\xA0", CUT_CANON_SAME, NULL}, /* 6 bytes, 3 characters */
+        {3, 0, "\xC3\xA9\xC3\xA8\xC3\xA0x", CUT_EDATA, "(3): 4 characters"},
+        {3, 0, "abc", CUT_CANON_SAME, NULL},
+        {3, 0, "abcd", CUT_EDATA, "4 characters"},
+        {0, 0, "\xF0\x9F\x98\x80 any length", CUT_CANON_SAME, NULL},
+        {2, CUT_TF_FIXED, "\xC3\xA9\xC3\xA9   ", CUT_CANON_NEW, "\xC3\xA9\xC3\xA9"},
+        {2, CUT_TF_FIXED, "abc ", CUT_EDATA, "char(2): 3 characters"},
+        {0, CUT_TF_BMP_ONLY, "\xF0\x9F\x98\x80", CUT_EDATA, "4-byte UTF-8 character U+1F600"},
+        {0, CUT_TF_LATIN1, "\xC4\x80", CUT_EDATA, "not representable in latin1"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cut_type t = t_text(cases[i].length, cases[i].flags);
+        const char *in = cases[i].in;
+        for (int known = 0; known < 2; known++) {
+            reason = NULL;
+            cut_buf_reset(&out);
+            int rc = known ? cut_canon_utf8(&t, in, strlen(in), NULL, &out, &reason)
+                           : cut_canon(&t, in, strlen(in), NULL, &out, &reason);
+            if (rc != cases[i].rc)
+                fail_msg("case %zu (known %d): got %d, want %d", i, known, rc, cases[i].rc);
+            if (rc == CUT_CANON_NEW)
+                assert_string_equal(cut_buf_cstr(&out), cases[i].want);
+            if (rc == CUT_EDATA && !strstr(reason, cases[i].want))
+                fail_msg("case %zu: reason '%s' lacks '%s'", i, reason, cases[i].want);
+        }
+    }
+    /* Another type goes to cut_canon. */
+    cut_type n = ty(CUT_T_INT);
+    assert_int_equal(cut_canon_utf8(&n, "+7", 2, NULL, &out, &reason), CUT_CANON_NEW);
+    assert_string_equal(cut_buf_cstr(&out), "7");
+}
+
 static void test_text_flags_reject_what_the_engine_cannot_store(void **state)
 {
     (void)state;
@@ -1240,6 +1283,74 @@ static void test_tz_brussels_overlap_follows_policy(void **state)
     cut_tz_free(tz);
 }
 
+/* local_to_utc by its definition: every offset a zone could use (-12 h to +14 h, in
+   quarter hours) gives a candidate u = local - o, valid when o is in force at u. */
+static int ref_local_to_utc(const cut_tz *tz, int64_t local, int64_t *first, int64_t *last)
+{
+    int found = 0;
+    for (int32_t o = -12 * 3600; o <= 14 * 3600; o += 900) {
+        int64_t u = local - o;
+        if (cut_tz_utc_offset(tz, u) != o)
+            continue;
+        if (!found || u < *first)
+            *first = u;
+        if (!found || u > *last)
+            *last = u;
+        found = 1;
+    }
+    return found;
+}
+
+static void check_zone_against_definition(const char *name)
+{
+    cut_tz *tz = open_zone(name);
+    if (!tz)
+        skip();
+    static const unsigned windows[][2] = {{3, 20}, {9, 25}, {10, 20}};
+    int64_t n = 0, gaps = 0, overlaps = 0;
+    for (int y = 2000; y <= 2030; y++) {
+        for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++) {
+            int64_t start = secs(y, windows[w][0], windows[w][1], 0, 0);
+            for (int64_t l = start; l < start + 20 * 86400; l += 1800) {
+                int64_t first = 0, last = 0, e = 0, t = 0;
+                int ok = ref_local_to_utc(tz, l, &first, &last);
+                int rc_e = cut_tz_local_to_utc(tz, l, CUT_DST_EARLIER, &e, NULL);
+                int rc_l = cut_tz_local_to_utc(tz, l, CUT_DST_LATER, &t, NULL);
+                if (!ok) {
+                    gaps++;
+                    assert_int_equal(rc_e, CUT_EDATA);
+                    assert_int_equal(rc_l, CUT_EDATA);
+                    continue;
+                }
+                if (rc_e || rc_l || e != first || t != last)
+                    fail_msg("%s, local %lld: got %d/%lld, %d/%lld; want %lld, %lld", name,
+                             (long long)l, rc_e, (long long)e, rc_l, (long long)t,
+                             (long long)first, (long long)last);
+                overlaps += first != last;
+                n++;
+            }
+        }
+    }
+    /* Far from the table's ends too: before 1900 and after 2037 (the footer rule). */
+    for (int64_t l = secs(1850, 1, 1, 0, 0); l < secs(2100, 1, 1, 0, 0); l += 97 * 3600 + 13 * 60) {
+        int64_t first = 0, last = 0, e = 0;
+        if (ref_local_to_utc(tz, l, &first, &last) &&
+            cut_tz_local_to_utc(tz, l, CUT_DST_EARLIER, &e, NULL) == 0)
+            assert_int_equal(e, first);
+        n++;
+    }
+    assert_true(gaps > 0 && overlaps > 0 && n > 1000);
+    cut_tz_free(tz);
+}
+
+static void test_tz_local_to_utc_agrees_with_its_definition(void **state)
+{
+    (void)state;
+    check_zone_against_definition("Europe/Brussels");
+    check_zone_against_definition("Australia/Sydney");
+    check_zone_against_definition("America/New_York");
+}
+
 static void test_tz_far_future_uses_footer_rule(void **state)
 {
     (void)state;
@@ -1482,6 +1593,7 @@ int main(void)
         cmocka_unit_test(test_text_length_counts_characters_not_bytes),
         cmocka_unit_test(test_text_rejects_invalid_utf8_with_offset),
         cmocka_unit_test(test_char_n_drops_trailing_blanks_only),
+        cmocka_unit_test(test_known_utf8_text_counts_characters_only_when_it_must),
         cmocka_unit_test(test_text_flags_reject_what_the_engine_cannot_store),
         cmocka_unit_test(test_bytes_are_kept_as_is_within_length),
         cmocka_unit_test(test_date_canonical_input_is_same),
@@ -1522,6 +1634,7 @@ int main(void)
         cmocka_unit_test(test_tz_brussels_gap_is_rejected),
         cmocka_unit_test(test_tz_brussels_overlap_follows_policy),
         cmocka_unit_test(test_tz_far_future_uses_footer_rule),
+        cmocka_unit_test(test_tz_local_to_utc_agrees_with_its_definition),
         cmocka_unit_test(test_tz_new_york_and_sydney),
         cmocka_unit_test(test_tz_utc_works_without_tzdata),
         cmocka_unit_test(test_tz_unknown_or_unsafe_names_are_rejected),
