@@ -2,11 +2,14 @@
  * expr.h — mapping expressions, evaluated by an in-memory SQLite (internal).
  *
  * A program holds one prepared statement per table:
- *   SELECT (e1), (e2), …, CASE WHEN (where) THEN 1 ELSE 0 END
- *     FROM (SELECT ?1 AS "col_a", ?2 AS "col_b", …)
- * over the source columns the expressions actually read (found with the
- * authorizer at compile time). Each row binds those inputs with the SQLite
- * storage class of their logical type and steps once.
+ *   SELECT (e1), (e2), … FROM temp.__cutover_in WHERE (where)
+ * over a virtual table (cutover_in) whose columns are the source columns the
+ * expressions actually read (found with the authorizer at compile time). The
+ * table holds one row at a time, the one cut_expr_eval hands it, each value
+ * with the SQLite storage class of its logical type; the statement runs on
+ * from row to row, one step each, and is reset only when a row is filtered or
+ * fails (then the row is asked again alone, so an aggregate or a window
+ * function sees one row, as it would in a table of one).
  */
 #ifndef CUT_EXPR_H
 #define CUT_EXPR_H
