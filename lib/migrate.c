@@ -263,7 +263,8 @@ static int bare_target_of(const cut_tplan *tp, int scan_idx)
  * integer column copied as is into the target (so a chunk's rows can be found and
  * deleted in the target by the same range); else one task for the whole table.
  */
-static int plan_tasks(cut_sched *s, int i, cut_conn *src, int64_t chunk_rows, cut_error *err)
+static int plan_tasks(cut_sched *s, int i, cut_conn *src, int64_t chunk_rows, int jobs,
+                      cut_error *err)
 {
     const cut_tplan *tp = &s->p->t[i];
     int n = 1;
@@ -285,6 +286,10 @@ static int plan_tasks(cut_sched *s, int i, cut_conn *src, int64_t chunk_rows, cu
         }
         if (!empty && max > min) {
             int64_t want = (tp->estimate + chunk_rows - 1) / chunk_rows;
+            /* A multiple of the workers: the last round of chunks keeps them all busy
+               (5 chunks on 2 workers left one alone for a fifth of the table). */
+            if (jobs > 1 && want > 1)
+                want = (want + jobs - 1) / jobs * jobs;
             n = (int)(want > MAX_CHUNKS ? MAX_CHUNKS : want);
         }
     }
@@ -295,6 +300,9 @@ static int plan_tasks(cut_sched *s, int i, cut_conn *src, int64_t chunk_rows, cu
         s->tasks[k].chunk.table = tp->mt->target;
         return CUT_OK;
     }
+    cut_log(CUT_LOG_INFO, "%s: %d chunks of about %" PRId64 " rows (key %s, %" PRId64
+            " to %" PRId64 ", %d workers)",
+            tp->mt->target, n, tp->estimate / n, tp->src->cols[scol].name, min, max, jobs);
     /* Equal widths over [min, max]; the first chunk is open below and the last open above,
        so rows added outside the bounds since they were read still belong to a chunk. */
     double width = ((double)max - (double)min + 1.0) / n;
@@ -535,8 +543,11 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
     int64_t chunk_rows = o && o->chunk_rows ? o->chunk_rows
                          : m->opts.chunk_rows ? m->opts.chunk_rows
                                               : DEFAULT_CHUNK_ROWS;
+    int jobs = o && o->jobs > 0 ? o->jobs : cut_ncpu();
+    if (tgt->drv->caps & CUT_DRV_SINGLE_WRITER)
+        jobs = 1; /* one writer at a time: parallel loads would only wait on its lock */
     for (int i = 0; i < p->n && rc == CUT_OK; i++)
-        rc = plan_tasks(&s, i, src, chunk_rows, err);
+        rc = plan_tasks(&s, i, src, chunk_rows, jobs, err);
     if (rc)
         goto done;
     for (int k = 0; k < s.ntasks; k++) {
@@ -608,9 +619,6 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
     if (rc)
         goto undefer;
 
-    int jobs = o && o->jobs > 0 ? o->jobs : cut_ncpu();
-    if (tgt->drv->caps & CUT_DRV_SINGLE_WRITER)
-        jobs = 1; /* one writer at a time: parallel loads would only wait on its lock */
     /* Parallel readers of one source see one consistent state: the planning connection
        opens a read view and every worker reads at it (PostgreSQL's exported snapshot). */
     if (jobs > 1 && s.ntasks > 1 && src->drv->read_view && src->drv->begin_read_at &&

@@ -239,8 +239,10 @@ run 0 t-sqlite-v5.out "$CUTOVER" verify -q allow2.yaml --rejects gym-sqlite.reje
 # Chunked and parallel into MariaDB: each chunk empties its key range and loads in a
 # transaction of its own; the two rejected rows land in their chunks' reject files and
 # the counts still add up.
-run 0 t-sqlite-chunks.out "$CUTOVER" migrate -q --truncate --chunk-rows 2500 --jobs 2 "$smap2"
+run 0 t-sqlite-chunks.out "$CUTOVER" -v migrate --truncate --chunk-rows 2500 --jobs 2 "$smap2"
 expect t-sqlite-chunks.out "bookings: 2 rejected rows"
+# 12,000 rows in chunks of 2,500 would be 5: 6, so that the last round keeps both workers busy.
+expect t-sqlite-chunks.out "bookings: 6 chunks of about 2000 rows (key id, 1 to 12000, 2 workers)"
 run 0 t-sqlite-v6.out "$CUTOVER" verify -q allow2.yaml --rejects gym-sqlite.rejects
 set -- $(row_of t-sqlite-v6.out bookings)
 [ "$1" -eq 12000 ] && [ "$3" -eq 2 ] && [ "$4" -eq 11998 ] && [ "$5" -eq 11998 ] &&
