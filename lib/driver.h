@@ -142,6 +142,14 @@ typedef struct cut_driver {
     int (*defer_constraints)(cut_conn *c, const cut_table *t,
                              int (*keep)(void *ud, char *const *stmts, int n, cut_error *err),
                              void *ud, cut_error *err);
+    /* Inside a transaction begun by tx_begin only (restore, where any refused row rolls
+       everything back): drops t's primary key and unique constraints that nothing
+       references any more (call it after defer_constraints of every table), handing
+       keep() the statements that add them back; building a key once after the load is
+       cheaper than keeping it up row by row. NULL when the engine has nothing to gain. */
+    int (*defer_keys)(cut_conn *c, const cut_table *t,
+                      int (*keep)(void *ud, char *const *stmts, int n, cut_error *err),
+                      void *ud, cut_error *err);
     /* An explicit write transaction spanning several loads (restore). */
     int (*tx_begin)(cut_conn *c, cut_error *err);
     int (*tx_commit)(cut_conn *c, cut_error *err);

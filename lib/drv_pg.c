@@ -1157,6 +1157,67 @@ static int pg_defer_constraints(cut_conn *base, const cut_table *t,
     return rc;
 }
 
+static int pg_defer_keys(cut_conn *base, const cut_table *t,
+                         int (*keep)(void *ud, char *const *stmts, int n, cut_error *err),
+                         void *ud, cut_error *err)
+{
+    pg_conn *c = (pg_conn *)base;
+    if (!c->in_tx)
+        return cut_error_set(err, CUT_EINVAL, "PostgreSQL: keys are deferred only inside a "
+                                              "restore's transaction");
+    char **v = NULL;
+    int nv = 0;
+    cut_buf q = {0}, drop = {0};
+    quote_table(&q, t);
+    const char *params[1] = {cut_buf_cstr(&q)};
+    int rc = pg_cmd(c, "SAVEPOINT cutover_keys", err, "deferring the keys of", t->name);
+    PGresult *keys = NULL;
+    if (rc == CUT_OK) {
+        /* A plain table's own primary key and unique constraints (not inherited, not a
+           partition's) that no foreign key depends on: the restored tables' own foreign
+           keys are dropped already, another table's would keep its key in place. */
+        keys = pg_query(c,
+                        "SELECT pg_catalog.quote_ident(k.conname), "
+                        "pg_catalog.pg_get_constraintdef(k.oid) "
+                        "FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class r "
+                        "ON r.oid = k.conrelid WHERE k.conrelid = $1::pg_catalog.regclass "
+                        "AND k.contype IN ('p', 'u') AND r.relkind = 'r' AND k.conparentid = 0 "
+                        "AND k.coninhcount = 0 AND NOT EXISTS (SELECT 1 FROM "
+                        "pg_catalog.pg_constraint f WHERE f.contype = 'f' "
+                        "AND f.conindid = k.conindid) "
+                        "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index x WHERE "
+                        "x.indexrelid = k.conindid AND (x.indisreplident OR x.indisclustered)) "
+                        "ORDER BY k.contype, k.conname",
+                        1, params, err, "reading the keys of", t->name);
+        if (!keys)
+            rc = err->code;
+    }
+    for (int r = 0; rc == CUT_OK && keys && r < PQntuples(keys); r++) {
+        const char *name = PQgetvalue(keys, r, 0), *def = PQgetvalue(keys, r, 1);
+        if (push_stmt(&v, &nv,
+                      cut_asprintf("ALTER TABLE %s ADD CONSTRAINT %s %s", cut_buf_cstr(&q), name,
+                                   def)))
+            rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+        cut_buf_reset(&drop);
+        cut_buf_printf(&drop, "ALTER TABLE %s DROP CONSTRAINT %s", cut_buf_cstr(&q), name);
+        if (rc == CUT_OK)
+            rc = pg_cmd(c, cut_buf_cstr(&drop), err, "dropping a key of", t->name);
+    }
+    PQclear(keys);
+    if (rc == CUT_OK && nv)
+        rc = keep(ud, v, nv, err);
+    if (rc == CUT_OK)
+        rc = pg_cmd(c, "RELEASE SAVEPOINT cutover_keys", err, "deferring the keys of", t->name);
+    else
+        PQclear(PQexec(c->pg, "ROLLBACK TO SAVEPOINT cutover_keys"));
+    for (int i = 0; i < nv; i++)
+        free(v[i]);
+    free(v);
+    cut_buf_free(&q);
+    cut_buf_free(&drop);
+    return rc;
+}
+
 static int pg_exec(cut_conn *base, const char *sql, cut_error *err)
 {
     return pg_cmd((pg_conn *)base, sql, err, "running a statement", NULL);
@@ -1916,6 +1977,7 @@ const cut_driver cut_driver_pg = {
     .read_view = pg_read_view,
     .begin_read_at = pg_begin_read_at,
     .defer_constraints = pg_defer_constraints,
+    .defer_keys = pg_defer_keys,
     .key_bounds = pg_key_bounds,
     .begin_read = pg_begin_read,
     .end_read = pg_end_read,

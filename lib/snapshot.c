@@ -2250,7 +2250,7 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
     char *url = NULL;
     cut_snap_info *in = NULL;
     cut_batch *b = NULL;
-    deferred dfr = {NULL, 0};
+    deferred dfr = {NULL, 0}, dkeys = {NULL, 0};
     int rc = snap_open(path, &s, err);
     if (rc)
         return rc;
@@ -2367,6 +2367,15 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
             goto done;
         }
     }
+    /* The keys too, once no foreign key needs them: built after the load, like
+       pg_restore's; a duplicate in the snapshot then fails their rebuild, and the
+       restore rolls back as it would have at the row. */
+    for (int i = 0; c->drv->defer_keys && c->drv->exec && i < n; i++) {
+        if ((rc = c->drv->defer_keys(c, rt[i].tgt, keep_deferred, &dkeys, err))) {
+            cut_error_prefix(err, "restore");
+            goto done;
+        }
+    }
     for (int i = 0; i < n; i++) {
         const snap_table *st = &s->tabs[rt[i].ti];
         cut_load_opts lo = {.cols = rt[i].cols, .ncols = st->t->ncols, .in_tx = 1};
@@ -2402,6 +2411,17 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
             goto done;
         }
         progress(o, st->t->name, "restore", lc.rows, (int64_t)st->rows, 1);
+    }
+    /* Keys first: the foreign keys added back refer to them. */
+    for (int i = 0; i < dkeys.n; i++) {
+        if (cancel && *cancel) {
+            rc = cut_error_set(err, CUT_EINTR, "interrupted");
+            goto done;
+        }
+        if ((rc = c->drv->exec(c, dkeys.v[i], err))) {
+            cut_error_prefix(err, "restore: adding back a key dropped for the load");
+            goto done;
+        }
     }
     for (int i = 0; i < dfr.n; i++) {
         if (cancel && *cancel) {
@@ -2468,6 +2488,7 @@ done:
     if (in_tx)
         c->drv->tx_rollback(c);
     deferred_free(&dfr);
+    deferred_free(&dkeys);
     cut_batch_free(b);
     for (int i = 0; rt && i < n; i++) {
         cut_table_free(rt[i].tgt);

@@ -45,7 +45,7 @@ pg -c "UPDATE members SET email = 'x' WHERE id = 42" -c "DELETE FROM bookings WH
 run 1 pv2.out "$CUTOVER" verify -q "$map_pg"
 # Foreign keys and secondary indexes, which the restore drops for its load and rebuilds.
 defs() {
-    pgv "SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated FROM pg_constraint WHERE contype = 'f' UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1"
+    pgv "SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated FROM pg_constraint WHERE contype IN ('f', 'p', 'u') UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1"
 }
 defs >defs0.txt
 [ "$(grep -c 'FOREIGN KEY' defs0.txt)" -ge 1 ] || fail "the fixture schema should have a foreign key"
@@ -83,6 +83,22 @@ defs >defs2.txt
 cmp -s defs0.txt defs2.txt || { fail "constraints differ after a failed restore"; diff defs0.txt defs2.txt >&2 || true; }
 run 0 pr3.out "$CUTOVER" restore -q pg.cutsnap
 run 0 pv8.out "$CUTOVER" verify -q "$map_pg"
+
+# Keys are dropped for the load and added back after it: a snapshot with a duplicate key
+# (of a table that had none) fails the key's rebuild, naming it, and the rollback keeps
+# the target's rows and its key.
+sql dupes.db "CREATE TABLE dupes (id INTEGER NOT NULL, v TEXT);
+              INSERT INTO dupes VALUES (1, 'a'), (2, 'b'), (2, 'c'), (3, 'd');"
+run 0 ds.out "$CUTOVER" snapshot -q "sqlite:$work/dupes.db" -o dupes.cutsnap
+psql -X -q -v ON_ERROR_STOP=1 "$PG_GYM2" -c "CREATE TABLE dupes (id integer PRIMARY KEY, v text)" \
+    -c "INSERT INTO dupes VALUES (7, 'kept')"
+run 2 dr.out "$CUTOVER" restore -q dupes.cutsnap --target "$PG_GYM2"
+expect dr.out "adding back a key dropped for the load"
+expect dr.out "dupes_pkey"
+[ "$(psql -X -At "$PG_GYM2" -c "SELECT id || v FROM dupes")" = "7kept" ] ||
+    fail "a restore that failed on a duplicate key changed dupes"
+[ "$(psql -X -At "$PG_GYM2" -c "SELECT count(*) FROM pg_constraint WHERE conname = 'dupes_pkey'")" = 1 ] ||
+    fail "the primary key of dupes is gone after a failed restore"
 
 # A damaged frame: exit 1, nothing written.
 pg -c "UPDATE members SET email = 'y' WHERE id = 43"
