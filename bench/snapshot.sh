@@ -89,7 +89,7 @@ out=$src/bench/results-snapshot.md
     echo "| snapshot | \`cutover snapshot\` (level 3, $(nproc) zstd workers) | $t_snap | $(mb "$size_snap") | 1.00 |"
     echo "| | \`pg_dump -Fc\` | $t_dump | $(mb "$size_dump") | time $(ratio "$t_dump" "$t_snap")x, size $(ratio "$size_dump" "$size_snap")x |"
     echo "| | \`COPY TO \\| zstd -3 -T2\` (no schema, no index, no checksum per frame) | $t_copy | $(mb "$size_copy") | time $(ratio "$t_copy" "$t_snap")x, size $(ratio "$size_copy" "$size_snap")x |"
-    echo "| restore | \`cutover restore\` (one transaction: truncate, drop FK and index, load into the existing tables with their PK, rebuild index and FK, read back, digest proof) | $t_rest | | 1.00 |"
+    echo "| restore | \`cutover restore\` (one transaction: truncate, drop FK, index and PK, load into the existing tables, add back PK, index and FK, read back, digest proof) | $t_rest | | 1.00 |"
     echo "| | \`pg_restore\` (into an emptied schema: create, load, then build PK/FK/index) | $t_pgr | | $(ratio "$t_pgr" "$t_rest")x |"
     echo "| | \`pg_restore -j2\` | $t_pgr2 | | $(ratio "$t_pgr2" "$t_rest")x |"
     echo
