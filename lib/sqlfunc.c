@@ -197,9 +197,9 @@ static re_entry *get_regex(sqlite3_context *ctx, sqlite3_value **argv, int pi, i
         c->next = (c->next + 1) % RE_SLOTS;
         re_entry_clear(e);
     }
-    /* Compiled to machine code where PCRE2 can (pcre2_match and pcre2_substitute then
-       run it); where it cannot, the interpreter does the same work, slower. */
-    (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    /* Not JIT-compiled: the JIT's SIMD scans read past the subject's end (valgrind
+       reports every one), and before PCRE2 10.47 one of them could fault on a subject
+       ending at a page boundary (PCRE2Project/pcre2#984); Debian 12 ships 10.42. */
     e->pattern = strdup(pat);
     e->code = code;
     e->caseless = caseless;
