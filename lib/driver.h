@@ -90,6 +90,11 @@ typedef struct cut_load_opts {
     int64_t lo, hi;
 } cut_load_opts;
 
+/* A deferral of some of a table's constraints (defer_constraints, defer_keys below). */
+typedef int cut_defer_fn(cut_conn *c, const cut_table *t,
+                         int (*keep)(void *ud, char *const *stmts, int n, cut_error *err),
+                         void *ud, cut_error *err);
+
 typedef struct cut_driver {
     int version; /* 1 */
     const char *scheme;
@@ -139,17 +144,13 @@ typedef struct cut_driver {
        statement can run again harmlessly. Inside a transaction begun by tx_begin, the
        drops happen in that transaction instead (a savepoint, no commit of their own).
        NULL when the engine has nothing to gain. */
-    int (*defer_constraints)(cut_conn *c, const cut_table *t,
-                             int (*keep)(void *ud, char *const *stmts, int n, cut_error *err),
-                             void *ud, cut_error *err);
+    cut_defer_fn *defer_constraints;
     /* Inside a transaction begun by tx_begin only (restore, where any refused row rolls
        everything back): drops t's primary key and unique constraints that nothing
        references any more (call it after defer_constraints of every table), handing
        keep() the statements that add them back; building a key once after the load is
        cheaper than keeping it up row by row. NULL when the engine has nothing to gain. */
-    int (*defer_keys)(cut_conn *c, const cut_table *t,
-                      int (*keep)(void *ud, char *const *stmts, int n, cut_error *err),
-                      void *ud, cut_error *err);
+    cut_defer_fn *defer_keys;
     /* An explicit write transaction spanning several loads (restore). */
     int (*tx_begin)(cut_conn *c, cut_error *err);
     int (*tx_commit)(cut_conn *c, cut_error *err);

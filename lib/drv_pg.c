@@ -1071,27 +1071,77 @@ static int push_stmt(char ***v, int *n, char *stmt)
     return CUT_OK;
 }
 
+/*
+ * The frame of a deferral: BEGIN (a savepoint inside the caller's transaction, where the
+ * drops and the statements that undo them commit or roll back with it), drops that each
+ * keep the statements undoing them, then keep() and the commit, or a rollback.
+ */
+typedef struct defer_tx {
+    pg_conn *c;
+    const cut_table *t;
+    cut_buf q; /* the table, quoted */
+    char **v;  /* the statements that undo the drops, in order */
+    int nv;
+    int nested;
+} defer_tx;
+
+static int defer_begin(defer_tx *d, pg_conn *c, const cut_table *t, cut_error *err)
+{
+    memset(d, 0, sizeof(*d));
+    d->c = c;
+    d->t = t;
+    d->nested = c->in_tx;
+    quote_table(&d->q, t);
+    return pg_cmd(c, d->nested ? "SAVEPOINT cutover_defer" : "BEGIN", err,
+                  "deferring the constraints of", t->name);
+}
+
+/* Keeps undo (one or two statements, owned from here) and runs drop. */
+static int defer_drop(defer_tx *d, char *undo1, char *undo2, const char *drop, const char *what,
+                      cut_error *err)
+{
+    int rc = push_stmt(&d->v, &d->nv, undo1);
+    if (rc == CUT_OK && undo2)
+        rc = push_stmt(&d->v, &d->nv, undo2);
+    else
+        free(undo2);
+    if (rc || !drop)
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    return pg_cmd(d->c, drop, err, what, d->t->name);
+}
+
+static int defer_end(defer_tx *d, int rc,
+                     int (*keep)(void *ud, char *const *stmts, int n, cut_error *err), void *ud,
+                     cut_error *err)
+{
+    pg_conn *c = d->c;
+    if (rc == CUT_OK && d->nv)
+        rc = keep(ud, d->v, d->nv, err);
+    if (rc == CUT_OK)
+        rc = d->nested ? pg_cmd(c, "RELEASE SAVEPOINT cutover_defer", err,
+                                "deferring the constraints of", d->t->name)
+                       : pg_commit(c, err, d->t->name);
+    else
+        PQclear(PQexec(c->pg, d->nested ? "ROLLBACK TO SAVEPOINT cutover_defer" : "ROLLBACK"));
+    for (int i = 0; i < d->nv; i++)
+        free(d->v[i]);
+    free(d->v);
+    cut_buf_free(&d->q);
+    return rc;
+}
+
 static int pg_defer_constraints(cut_conn *base, const cut_table *t,
                                 int (*keep)(void *ud, char *const *stmts, int n, cut_error *err),
                                 void *ud, cut_error *err)
 {
-    pg_conn *c = (pg_conn *)base;
-    char **v = NULL;
-    int nv = 0;
-    char ***stmts = &v;
-    int *n = &nv;
-    cut_buf q = {0}, drop = {0};
-    quote_table(&q, t);
-    const char *params[1] = {cut_buf_cstr(&q)};
-    /* Inside the caller's transaction (restore), a savepoint stands for BEGIN: the drops
-       and the statements that undo them then commit or roll back with that transaction. */
-    int nested = c->in_tx;
-    int rc = pg_cmd(c, nested ? "SAVEPOINT cutover_defer" : "BEGIN", err,
-                    "deferring the constraints of", t->name);
+    defer_tx d;
+    int rc = defer_begin(&d, (pg_conn *)base, t, err);
+    const char *qt = cut_buf_cstr(&d.q);
+    const char *params[1] = {qt};
     PGresult *idx = NULL, *fks = NULL;
     if (rc == CUT_OK) {
         /* Secondary indexes that enforce nothing: not unique, no constraint behind them. */
-        idx = pg_query(c,
+        idx = pg_query(d.c,
                        "SELECT pg_catalog.quote_ident(n.nspname) || '.' || "
                        "pg_catalog.quote_ident(i.relname), pg_catalog.pg_get_indexdef(i.oid) "
                        "FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = "
@@ -1104,7 +1154,7 @@ static int pg_defer_constraints(cut_conn *base, const cut_table *t,
             rc = err->code;
     }
     if (rc == CUT_OK) {
-        fks = pg_query(c,
+        fks = pg_query(d.c,
                        "SELECT pg_catalog.quote_ident(conname), pg_catalog.pg_get_constraintdef(oid) "
                        "FROM pg_catalog.pg_constraint WHERE conrelid = $1::pg_catalog.regclass "
                        "AND contype = 'f' ORDER BY conname",
@@ -1116,67 +1166,45 @@ static int pg_defer_constraints(cut_conn *base, const cut_table *t,
         const char *def = PQgetvalue(idx, r, 1);
         /* "CREATE INDEX name ON ..." or "CREATE INDEX CONCURRENTLY ..." never: from catalog. */
         const char *head = "CREATE INDEX ";
-        char *stmt = strncmp(def, head, strlen(head)) == 0
+        char *undo = strncmp(def, head, strlen(head)) == 0
                          ? cut_asprintf("CREATE INDEX IF NOT EXISTS %s", def + strlen(head))
                          : cut_strdup(def);
-        if (push_stmt(stmts, n, stmt))
-            rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
-        cut_buf_reset(&drop);
-        cut_buf_printf(&drop, "DROP INDEX %s", PQgetvalue(idx, r, 0));
-        if (rc == CUT_OK)
-            rc = pg_cmd(c, cut_buf_cstr(&drop), err, "dropping an index of", t->name);
+        char *drop = cut_asprintf("DROP INDEX %s", PQgetvalue(idx, r, 0));
+        rc = defer_drop(&d, undo, NULL, drop, "dropping an index of", err);
+        free(drop);
     }
     for (int r = 0; rc == CUT_OK && fks && r < PQntuples(fks); r++) {
         const char *name = PQgetvalue(fks, r, 0), *def = PQgetvalue(fks, r, 1);
         char *add = cut_asprintf("DO $cutover$ BEGIN ALTER TABLE %s ADD CONSTRAINT %s %s NOT "
                                  "VALID; EXCEPTION WHEN duplicate_object THEN NULL; END $cutover$",
-                                 cut_buf_cstr(&q), name, def);
-        char *val = cut_asprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", cut_buf_cstr(&q), name);
-        if (push_stmt(stmts, n, add) || push_stmt(stmts, n, val))
-            rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
-        cut_buf_reset(&drop);
-        cut_buf_printf(&drop, "ALTER TABLE %s DROP CONSTRAINT %s", cut_buf_cstr(&q), name);
-        if (rc == CUT_OK)
-            rc = pg_cmd(c, cut_buf_cstr(&drop), err, "dropping a foreign key of", t->name);
+                                 qt, name, def);
+        char *val = cut_asprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", qt, name);
+        char *drop = cut_asprintf("ALTER TABLE %s DROP CONSTRAINT %s", qt, name);
+        rc = defer_drop(&d, add, val, drop, "dropping a foreign key of", err);
+        free(drop);
     }
     PQclear(idx);
     PQclear(fks);
-    if (rc == CUT_OK && nv)
-        rc = keep(ud, v, nv, err);
-    if (rc == CUT_OK)
-        rc = nested ? pg_cmd(c, "RELEASE SAVEPOINT cutover_defer", err,
-                             "deferring the constraints of", t->name)
-                    : pg_commit(c, err, t->name);
-    else
-        PQclear(PQexec(c->pg, nested ? "ROLLBACK TO SAVEPOINT cutover_defer" : "ROLLBACK"));
-    for (int i = 0; i < nv; i++)
-        free(v[i]);
-    free(v);
-    cut_buf_free(&q);
-    cut_buf_free(&drop);
-    return rc;
+    return defer_end(&d, rc, keep, ud, err);
 }
 
 static int pg_defer_keys(cut_conn *base, const cut_table *t,
                          int (*keep)(void *ud, char *const *stmts, int n, cut_error *err),
                          void *ud, cut_error *err)
 {
-    pg_conn *c = (pg_conn *)base;
-    if (!c->in_tx)
+    if (!((pg_conn *)base)->in_tx)
         return cut_error_set(err, CUT_EINVAL, "PostgreSQL: keys are deferred only inside a "
                                               "restore's transaction");
-    char **v = NULL;
-    int nv = 0;
-    cut_buf q = {0}, drop = {0};
-    quote_table(&q, t);
-    const char *params[1] = {cut_buf_cstr(&q)};
-    int rc = pg_cmd(c, "SAVEPOINT cutover_keys", err, "deferring the keys of", t->name);
+    defer_tx d;
+    int rc = defer_begin(&d, (pg_conn *)base, t, err);
+    const char *qt = cut_buf_cstr(&d.q);
+    const char *params[1] = {qt};
     PGresult *keys = NULL;
     if (rc == CUT_OK) {
         /* A plain table's own primary key and unique constraints (not inherited, not a
            partition's) that no foreign key depends on: the restored tables' own foreign
            keys are dropped already, another table's would keep its key in place. */
-        keys = pg_query(c,
+        keys = pg_query(d.c,
                         "SELECT pg_catalog.quote_ident(k.conname), "
                         "pg_catalog.pg_get_constraintdef(k.oid) "
                         "FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class r "
@@ -1194,28 +1222,13 @@ static int pg_defer_keys(cut_conn *base, const cut_table *t,
     }
     for (int r = 0; rc == CUT_OK && keys && r < PQntuples(keys); r++) {
         const char *name = PQgetvalue(keys, r, 0), *def = PQgetvalue(keys, r, 1);
-        if (push_stmt(&v, &nv,
-                      cut_asprintf("ALTER TABLE %s ADD CONSTRAINT %s %s", cut_buf_cstr(&q), name,
-                                   def)))
-            rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
-        cut_buf_reset(&drop);
-        cut_buf_printf(&drop, "ALTER TABLE %s DROP CONSTRAINT %s", cut_buf_cstr(&q), name);
-        if (rc == CUT_OK)
-            rc = pg_cmd(c, cut_buf_cstr(&drop), err, "dropping a key of", t->name);
+        char *add = cut_asprintf("ALTER TABLE %s ADD CONSTRAINT %s %s", qt, name, def);
+        char *drop = cut_asprintf("ALTER TABLE %s DROP CONSTRAINT %s", qt, name);
+        rc = defer_drop(&d, add, NULL, drop, "dropping a key of", err);
+        free(drop);
     }
     PQclear(keys);
-    if (rc == CUT_OK && nv)
-        rc = keep(ud, v, nv, err);
-    if (rc == CUT_OK)
-        rc = pg_cmd(c, "RELEASE SAVEPOINT cutover_keys", err, "deferring the keys of", t->name);
-    else
-        PQclear(PQexec(c->pg, "ROLLBACK TO SAVEPOINT cutover_keys"));
-    for (int i = 0; i < nv; i++)
-        free(v[i]);
-    free(v);
-    cut_buf_free(&q);
-    cut_buf_free(&drop);
-    return rc;
+    return defer_end(&d, rc, keep, ud, err);
 }
 
 static int pg_exec(cut_conn *base, const char *sql, cut_error *err)

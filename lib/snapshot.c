@@ -2042,6 +2042,22 @@ static int keep_deferred(void *ud, char *const *stmts, int n, cut_error *err)
     return CUT_OK;
 }
 
+/* Runs the statements of d in order; an error is prefixed with what. */
+static int run_deferred(cut_conn *c, const deferred *d, volatile sig_atomic_t *cancel,
+                        const char *what, cut_error *err)
+{
+    for (int i = 0; i < d->n; i++) {
+        if (cancel && *cancel)
+            return cut_error_set(err, CUT_EINTR, "interrupted");
+        int rc = c->drv->exec(c, d->v[i], err);
+        if (rc) {
+            cut_error_prefix(err, "%s", what);
+            return rc;
+        }
+    }
+    return CUT_OK;
+}
+
 static void deferred_free(deferred *d)
 {
     for (int i = 0; i < d->n; i++)
@@ -2361,19 +2377,16 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
     /* Loading into tables without their foreign keys and secondary indexes, then building
        those once, is what makes pg_restore fast; here the drops and the rebuild are in the
        restore's own transaction, so a failure anywhere puts them back with the rows. */
-    for (int i = 0; c->drv->defer_constraints && c->drv->exec && i < n; i++) {
-        if ((rc = c->drv->defer_constraints(c, rt[i].tgt, keep_deferred, &dfr, err))) {
-            cut_error_prefix(err, "restore");
-            goto done;
-        }
-    }
-    /* The keys too, once no foreign key needs them: built after the load, like
+    /* Then the keys, once no foreign key needs them: built after the load, like
        pg_restore's; a duplicate in the snapshot then fails their rebuild, and the
        restore rolls back as it would have at the row. */
-    for (int i = 0; c->drv->defer_keys && c->drv->exec && i < n; i++) {
-        if ((rc = c->drv->defer_keys(c, rt[i].tgt, keep_deferred, &dkeys, err))) {
-            cut_error_prefix(err, "restore");
-            goto done;
+    for (int pass = 0; pass < 2 && c->drv->exec; pass++) {
+        cut_defer_fn *defer = pass ? c->drv->defer_keys : c->drv->defer_constraints;
+        for (int i = 0; defer && i < n; i++) {
+            if ((rc = defer(c, rt[i].tgt, keep_deferred, pass ? &dkeys : &dfr, err))) {
+                cut_error_prefix(err, "restore");
+                goto done;
+            }
         }
     }
     for (int i = 0; i < n; i++) {
@@ -2413,26 +2426,12 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
         progress(o, st->t->name, "restore", lc.rows, (int64_t)st->rows, 1);
     }
     /* Keys first: the foreign keys added back refer to them. */
-    for (int i = 0; i < dkeys.n; i++) {
-        if (cancel && *cancel) {
-            rc = cut_error_set(err, CUT_EINTR, "interrupted");
-            goto done;
-        }
-        if ((rc = c->drv->exec(c, dkeys.v[i], err))) {
-            cut_error_prefix(err, "restore: adding back a key dropped for the load");
-            goto done;
-        }
-    }
-    for (int i = 0; i < dfr.n; i++) {
-        if (cancel && *cancel) {
-            rc = cut_error_set(err, CUT_EINTR, "interrupted");
-            goto done;
-        }
-        if ((rc = c->drv->exec(c, dfr.v[i], err))) {
-            cut_error_prefix(err, "restore: recreating a foreign key or index dropped for the load");
-            goto done;
-        }
-    }
+    if ((rc = run_deferred(c, &dkeys, cancel, "restore: adding back a key dropped for the load",
+                           err)) ||
+        (rc = run_deferred(c, &dfr, cancel,
+                           "restore: recreating a foreign key or index dropped for the load",
+                           err)))
+        goto done;
     int mismatch = -1;
     for (int i = 0; i < n; i++) {
         const snap_table *st = &s->tabs[rt[i].ti];
