@@ -222,6 +222,20 @@ static int32_t rule_offset(const posix_rule *r, int64_t utc)
 
 /* --------------------------------------------------------------- zones */
 
+/* The last transition at or before utc (0 when utc is before them all). */
+static size_t trans_at(const cut_tz *tz, int64_t utc)
+{
+    size_t lo = 0, hi = tz->ntrans;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (tz->trans[mid] <= utc)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static int32_t offset_at(const cut_tz *tz, int64_t utc)
 {
     if (tz->ntrans == 0)
@@ -230,15 +244,17 @@ static int32_t offset_at(const cut_tz *tz, int64_t utc)
         return tz->utoff[0]; /* RFC 8536: type 0 applies before the first transition */
     if (utc >= tz->trans[tz->ntrans - 1] && tz->has_rule)
         return rule_offset(&tz->rule, utc);
-    size_t lo = 0, hi = tz->ntrans; /* last i with trans[i] <= utc */
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (tz->trans[mid] <= utc)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return tz->utoff[tz->trans_ty[lo]];
+    return tz->utoff[tz->trans_ty[trans_at(tz, utc)]];
+}
+
+/* Widens [*first, *last] to take the candidate instant u. */
+static void candidate(int64_t u, int *found, int64_t *first, int64_t *last)
+{
+    if (!*found || u < *first)
+        *first = u;
+    if (!*found || u > *last)
+        *last = u;
+    *found = 1;
 }
 
 int32_t cut_tz_utc_offset(const cut_tz *tz, int64_t utc_secs)
@@ -264,34 +280,16 @@ int cut_tz_local_to_utc(const cut_tz *tz, int64_t local_secs, cut_dst_policy pol
     if (tz->ntrans > 1 && lo_u >= tz->trans[0] && hi_u < tz->trans[tz->ntrans - 1]) {
         /* Inside the transition table: every candidate lies in [lo_u, hi_u], so only
            the intervals that meet it can hold one. One search finds the first. */
-        size_t lo = 0, hi = tz->ntrans; /* last k with trans[k] <= lo_u */
-        while (hi - lo > 1) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (tz->trans[mid] <= lo_u)
-                lo = mid;
-            else
-                hi = mid;
-        }
-        for (size_t k = lo; k + 1 < tz->ntrans && tz->trans[k] <= hi_u; k++) {
+        for (size_t k = trans_at(tz, lo_u); k + 1 < tz->ntrans && tz->trans[k] <= hi_u; k++) {
             int64_t u = local_secs - tz->utoff[tz->trans_ty[k]];
-            if (u < tz->trans[k] || u >= tz->trans[k + 1])
-                continue;
-            if (!found || u < first)
-                first = u;
-            if (!found || u > last)
-                last = u;
-            found = 1;
+            if (u >= tz->trans[k] && u < tz->trans[k + 1])
+                candidate(u, &found, &first, &last);
         }
     } else {
         for (size_t i = 0; i < tz->noffs; i++) {
             int64_t u = local_secs - tz->offs[i];
-            if (offset_at(tz, u) != tz->offs[i])
-                continue;
-            if (!found || u < first)
-                first = u;
-            if (!found || u > last)
-                last = u;
-            found = 1;
+            if (offset_at(tz, u) == tz->offs[i])
+                candidate(u, &found, &first, &last);
         }
     }
     if (!found) {
