@@ -37,7 +37,7 @@ struct cut_expr {
     char *vt_schema;       /* the virtual table's declaration */
     /* The row the evaluation statement reads next (the cutover_in virtual table):
        fresh until its scan takes it. */
-    const cut_cell *slot;
+    struct in_val *vals; /* per input, set by cut_expr_eval for the row */
     int fresh;
 };
 
@@ -286,7 +286,9 @@ static int sig_digits(const char *p, size_t len)
  * A canonical value with the storage class its logical type has in SQLite:
  * integers as INTEGER, floats as REAL, bools as 1/0, numerics as SQLite's
  * NUMERIC affinity would store them (INTEGER if integral, REAL if no digit is
- * lost, else TEXT), bytes as BLOB, the rest as TEXT (pointing into the cell).
+ * lost, else TEXT), bytes as BLOB, the rest as TEXT (pointing into the cell;
+ * with length -1 when the cell ends in a NUL and holds none, so that SQLite
+ * knows it terminated and reads it as a string without a copy).
  */
 typedef struct in_val {
     int type; /* SQLITE_NULL, _INTEGER, _FLOAT, _BLOB or _TEXT */
@@ -347,14 +349,14 @@ static void input_value(cut_kind kind, const cut_cell *v, in_val *o)
     }
     o->type = SQLITE_TEXT;
     o->p = v->len ? v->p : "";
-    o->n = (int)v->len;
+    o->n = (v->flags & CUT_CELL_NUL) && v->len && !memchr(v->p, 0, v->len) ? -1 : (int)v->len;
 }
 
 /* ------------------------------------------------- the row virtual table */
 
 /*
  * cutover_in: a table of one row at a time, the row cut_expr_eval hands over in
- * e->slot. Its scan takes the row when it starts (xFilter) or moves on (xNext), and
+ * e->vals. Its scan takes the row when it starts (xFilter) or moves on (xNext), and
  * ends when no fresh row is there, so a statement over it can run for a whole table
  * without a reset between rows. Values point into the row's cells (no copy).
  */
@@ -451,21 +453,13 @@ static int in_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
         sqlite3_result_null(ctx);
         return SQLITE_OK;
     }
-    in_val x;
-    input_value(e->in_kind[i], &e->slot[e->inputs[i]], &x);
-    switch (x.type) {
+    const in_val *x = &e->vals[i];
+    switch (x->type) {
     case SQLITE_NULL: sqlite3_result_null(ctx); break;
-    case SQLITE_INTEGER: sqlite3_result_int64(ctx, x.i); break;
-    case SQLITE_FLOAT: sqlite3_result_double(ctx, x.d); break;
-    case SQLITE_BLOB: sqlite3_result_blob(ctx, x.p, x.n, SQLITE_STATIC); break;
-    default: {
-        /* A text SQLite knows to end in a NUL, it need not copy to read it as a string
-           (sqlite3_value_text). An embedded NUL keeps the length: the value is whole. */
-        const cut_cell *v = &e->slot[e->inputs[i]];
-        int term = (v->flags & CUT_CELL_NUL) && x.p == v->p && !memchr(x.p, 0, (size_t)x.n);
-        sqlite3_result_text(ctx, x.p, term ? -1 : x.n, SQLITE_STATIC);
-        break;
-    }
+    case SQLITE_INTEGER: sqlite3_result_int64(ctx, x->i); break;
+    case SQLITE_FLOAT: sqlite3_result_double(ctx, x->d); break;
+    case SQLITE_BLOB: sqlite3_result_blob(ctx, x->p, x->n, SQLITE_STATIC); break;
+    default: sqlite3_result_text(ctx, x->p, x->n, SQLITE_STATIC); break;
     }
     return SQLITE_OK;
 }
@@ -521,7 +515,9 @@ int cut_expr_compile(const cut_expr_spec *spec, cut_expr **out, cut_error *err)
     e->single = calloc((size_t)spec->nexpr + 1, sizeof(sqlite3_stmt *));
     e->inputs = calloc((size_t)spec->nsrc + 1, sizeof(int));
     e->in_kind = calloc((size_t)spec->nsrc + 1, sizeof(cut_kind));
-    if (!e->src_names || !e->used || !e->exprs || !e->single || !e->inputs || !e->in_kind) {
+    e->vals = calloc((size_t)spec->nsrc + 1, sizeof(in_val));
+    if (!e->src_names || !e->used || !e->exprs || !e->single || !e->inputs || !e->in_kind ||
+        !e->vals) {
         rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
         goto done;
     }
@@ -667,6 +663,7 @@ void cut_expr_free(cut_expr *e)
     free(e->vt_schema);
     free(e->inputs);
     free(e->in_kind);
+    free(e->vals);
     free(e);
 }
 
@@ -772,7 +769,9 @@ static void find_failure(cut_expr *e, const cut_cell *in, int *failed, cut_buf *
 int cut_expr_eval(cut_expr *e, const cut_cell *in, cut_cell *out, cut_arena *arena, int *keep,
                   int *failed_expr, cut_buf *msg)
 {
-    e->slot = in;
+    /* Each input once per row, however often the expressions read it. */
+    for (int k = 0; k < e->ninputs; k++)
+        input_value(e->in_kind[k], &in[e->inputs[k]], &e->vals[k]);
     e->fresh = 1;
     int rc = sqlite3_step(e->st);
     if (rc == SQLITE_DONE) {

@@ -98,6 +98,7 @@ struct cut_mapper {
     const cut_tplan *tp;
     cut_expr *ex;
     cut_cell *expr_out;
+    unsigned char *known_utf8; /* per output column: a source text passed through (valid) */
     cut_buf canon;
     cut_buf scratch;
     cut_buf msg;
@@ -113,10 +114,14 @@ int cut_mapper_new(const cut_plan *p, const cut_tplan *tp, cut_mapper **out, cut
     mp->p = p;
     mp->tp = tp;
     mp->expr_out = calloc((size_t)tp->nexpr + 1, sizeof(cut_cell));
-    if (!mp->expr_out) {
-        free(mp);
+    mp->known_utf8 = calloc((size_t)tp->nout + 1, 1);
+    if (!mp->expr_out || !mp->known_utf8) {
+        cut_mapper_free(mp);
         return cut_error_set(err, CUT_ENOMEM, "out of memory");
     }
+    /* A source text column passed through was validated as UTF-8 by its source canon. */
+    for (int o = 0; o < tp->nout; o++)
+        mp->known_utf8[o] = tp->out_src[o] >= 0 && tp->scan_types[tp->out_src[o]].kind == CUT_T_TEXT;
     if (tp->nexpr || tp->mt->where) {
         cut_expr_spec spec;
         cut_tplan_expr_spec(p, tp, &spec);
@@ -136,6 +141,7 @@ void cut_mapper_free(cut_mapper *mp)
         return;
     cut_expr_free(mp->ex);
     free(mp->expr_out);
+    free(mp->known_utf8);
     cut_buf_free(&mp->canon);
     cut_buf_free(&mp->scratch);
     cut_buf_free(&mp->msg);
@@ -243,9 +249,7 @@ int cut_mapper_run(cut_mapper *mp, cut_batch *scan, cut_batch *out, cut_counts *
                                                     : &mp->expr_out[tp->out_expr[o]];
             oc[o] = *v;
             if (!cut_cell_is_null(v)) {
-                /* A source text column passed through was validated as UTF-8 in 1. */
-                int known = tp->out_src[o] >= 0 && tp->scan_types[tp->out_src[o]].kind == CUT_T_TEXT;
-                int rc = known ? cut_canon_utf8(&tp->out_types[o], v->p, v->len, copts, &mp->canon,
+                int rc = mp->known_utf8[o] ? cut_canon_utf8(&tp->out_types[o], v->p, v->len, copts, &mp->canon,
                                                 &reason)
                                : cut_canon(&tp->out_types[o], v->p, v->len, copts, &mp->canon,
                                            &reason);
