@@ -76,17 +76,29 @@ pg_wait() {
             END LOOP;
         END \$\$" >/dev/null 2>&1
 }
-# pg_pause URL TABLE — a trigger that changes no value but holds each transaction that
-# inserts into TABLE for 5 s at its first row with id >= 5000: the load under way,
-# thousands of rows written, the transaction open. pg_unpause URL TABLE drops it.
-pg_pause() {
+# pg_sleep_once URL — the function cut_test_sleep_once(id): true, after sleeping 5 s at
+# the first id >= 5000 of each transaction that asks (a load or a read under way,
+# thousands of rows through, the transaction open).
+pg_sleep_once() {
     psql -X -q -v ON_ERROR_STOP=1 "$1" >/dev/null -c "
-CREATE OR REPLACE FUNCTION cut_test_pause() RETURNS trigger LANGUAGE plpgsql AS \$\$
+CREATE OR REPLACE FUNCTION cut_test_sleep_once(id int8) RETURNS bool VOLATILE
+LANGUAGE plpgsql AS \$\$
 BEGIN
-    IF NEW.id >= 5000 AND current_setting('cut_test.paused', true) IS DISTINCT FROM 'y' THEN
+    IF id >= 5000 AND current_setting('cut_test.paused', true) IS DISTINCT FROM 'y' THEN
         PERFORM set_config('cut_test.paused', 'y', true);
         PERFORM pg_sleep(5);
     END IF;
+    RETURN true;
+END \$\$"
+}
+# pg_pause URL TABLE — a trigger that changes no value but holds each transaction that
+# inserts into TABLE in cut_test_sleep_once. pg_unpause URL TABLE drops it.
+pg_pause() {
+    pg_sleep_once "$1"
+    psql -X -q -v ON_ERROR_STOP=1 "$1" >/dev/null -c "
+CREATE OR REPLACE FUNCTION cut_test_pause() RETURNS trigger LANGUAGE plpgsql AS \$\$
+BEGIN
+    PERFORM cut_test_sleep_once(NEW.id);
     RETURN NEW;
 END \$\$" -c "CREATE TRIGGER cut_test_pause BEFORE INSERT ON $2
     FOR EACH ROW EXECUTE FUNCTION cut_test_pause()"

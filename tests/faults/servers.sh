@@ -125,22 +125,15 @@ until_() {
 }
 # The moments (tests/e2e/lib.sh): pg_pause holds a load in a trigger, pg_hold a read
 # behind a lock; pg_paused and pg_blocked wait until the server shows the hold.
-# pg_pause_reads DB TABLE — reads of TABLE by the role cut_reader are held for 5 s at
-# the first row with id >= 5000 of each transaction (a row security policy that sleeps;
-# the table analyzed, so that cutover's estimate counts nothing). A lock would hold the
-# read too, but earlier: the estimate takes the table's size under the same lock.
+# pg_pause_reads DB TABLE — reads of TABLE by the role cut_reader are held in
+# cut_test_sleep_once (tests/e2e/lib.sh) by a row security policy; the table analyzed, so
+# that cutover's estimate counts nothing. A lock would hold the read too, but earlier:
+# the estimate takes the table's size under the same lock.
 pg_pause_reads() {
-    pgq "$1" "CREATE FUNCTION cut_test_slow(id int8) RETURNS bool VOLATILE LANGUAGE plpgsql AS \$\$
-BEGIN
-    IF id >= 5000 AND current_setting('cut_test.paused', true) IS DISTINCT FROM 'y' THEN
-        PERFORM set_config('cut_test.paused', 'y', true);
-        PERFORM pg_sleep(5);
-    END IF;
-    RETURN true;
-END \$\$"
+    pg_sleep_once "$base/$1"
     pgq "$1" "GRANT SELECT ON ALL TABLES IN SCHEMA public TO cut_reader"
     pgq "$1" "ALTER TABLE $2 ENABLE ROW LEVEL SECURITY"
-    pgq "$1" "CREATE POLICY cut_test_pause ON $2 FOR SELECT TO cut_reader USING (cut_test_slow(id))"
+    pgq "$1" "CREATE POLICY cut_test_pause ON $2 FOR SELECT TO cut_reader USING (cut_test_sleep_once(id))"
     pgq "$1" "ANALYZE"
 }
 # Table $2 holds $3 committed rows.
