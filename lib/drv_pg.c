@@ -949,23 +949,77 @@ static void pg_scan_close(cut_scan *base)
 
 /* ------------------------------------------------------------ transactions */
 
+/* Whether a table outside tables[0..n) has a foreign key to one of them. */
+static int referenced_from_outside(pg_conn *c, cut_table *const *tables, int n, int *outside,
+                                   cut_error *err)
+{
+    cut_buf sql = {0}, in = {0};
+    char **names = calloc((size_t)n, sizeof(char *));
+    int rc = names ? CUT_OK : cut_error_set(err, CUT_ENOMEM, "out of memory");
+    for (int i = 0; rc == CUT_OK && i < n; i++) {
+        cut_buf q = {0};
+        quote_table(&q, tables[i]);
+        names[i] = q.p; /* owned from here */
+        cut_buf_printf(&in, "%s$%d::pg_catalog.regclass", i ? ", " : "", i + 1);
+        if (!names[i])
+            rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+    }
+    cut_buf_printf(&sql,
+                   "SELECT count(*) FROM pg_catalog.pg_constraint WHERE contype = 'f' AND "
+                   "confrelid IN (%s) AND conrelid NOT IN (%s)",
+                   cut_buf_cstr(&in), cut_buf_cstr(&in));
+    int64_t refs = 0;
+    if (rc == CUT_OK)
+        rc = cut_buf_cstr(&sql)
+                 ? scalar_int64(c, sql.p, n, (const char *const *)names, &refs, err,
+                                tables[0]->name)
+                 : cut_error_set(err, CUT_ENOMEM, "out of memory");
+    *outside = refs > 0;
+    for (int i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+    cut_buf_free(&sql);
+    cut_buf_free(&in);
+    return rc;
+}
+
 static int pg_truncate(cut_conn *base, cut_table *const *tables, int n, cut_error *err)
 {
     pg_conn *c = (pg_conn *)base;
     if (n <= 0)
         return CUT_OK;
-    /* One statement empties them all at once, so the order of foreign keys does not matter;
-       without CASCADE a table outside the list that references one of them stops it. */
+    /* One TRUNCATE empties them all at once, so the order of foreign keys does not matter.
+       But TRUNCATE refuses a table that a table outside the list references, even an
+       empty one: DELETE then does the emptying (the tables come children first), and its
+       foreign key checks refuse only a referencing row that really exists. */
+    int outside = 0;
+    int rc = referenced_from_outside(c, tables, n, &outside, err);
+    int own_tx = rc == CUT_OK && outside && n > 1 && !c->in_tx;
+    if (own_tx)
+        rc = pg_cmd(c, "BEGIN", err, "emptying the target tables", NULL);
     cut_buf sql = {0};
-    cut_buf_printf(&sql, "TRUNCATE TABLE ");
-    for (int i = 0; i < n; i++) {
-        if (i)
-            cut_buf_append(&sql, ", ", 2);
-        quote_table(&sql, tables[i]);
-    }
-    int rc = cut_buf_cstr(&sql) ? pg_cmd(c, sql.p, err, "emptying the target tables", NULL)
+    if (rc == CUT_OK && !outside) {
+        cut_buf_printf(&sql, "TRUNCATE TABLE ");
+        for (int i = 0; i < n; i++) {
+            if (i)
+                cut_buf_append(&sql, ", ", 2);
+            quote_table(&sql, tables[i]);
+        }
+        rc = cut_buf_cstr(&sql) ? pg_cmd(c, sql.p, err, "emptying the target tables", NULL)
                                 : cut_error_set(err, CUT_ENOMEM, "out of memory");
+    }
+    for (int i = 0; rc == CUT_OK && outside && i < n; i++) {
+        cut_buf_reset(&sql);
+        cut_buf_printf(&sql, "DELETE FROM ");
+        quote_table(&sql, tables[i]);
+        rc = cut_buf_cstr(&sql) ? pg_cmd(c, sql.p, err, "emptying", tables[i]->name)
+                                : cut_error_set(err, CUT_ENOMEM, "out of memory");
+    }
     cut_buf_free(&sql);
+    if (own_tx && rc == CUT_OK)
+        rc = pg_commit(c, err, NULL);
+    else if (own_tx)
+        PQclear(PQexec(c->pg, "ROLLBACK"));
     if (rc && rc != CUT_ENOMEM && rc != CUT_ECONNECT)
         cut_error_prefix(err, "cannot empty the target tables (a table outside the mapping may "
                               "still reference them)");
