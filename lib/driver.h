@@ -28,6 +28,8 @@ typedef struct cut_column {
     int has_default;   /* a default, identity or auto-increment exists */
     int identity;      /* identity / serial / auto_increment / INTEGER PRIMARY KEY */
     int unsupported;   /* the driver cannot carry this type; `native` says which */
+    unsigned wire;     /* the engine's type id on the wire (PostgreSQL: the base type's
+                          OID), 0 when not known */
 } cut_column;
 
 typedef struct cut_fk {

@@ -15,8 +15,10 @@
  * READ ONLY transaction whose snapshot is exported; rows are unescaped in
  * place in the batch arena (pg_copy.c) and bytea hex becomes raw bytes.
  *
- * Loading: one COPY … FROM STDIN per batch, its text built in one reusable
- * buffer, inside a savepoint. When the server refuses a batch for its data
+ * Loading: one COPY … FROM STDIN per batch, its data built in one reusable
+ * buffer, inside a savepoint: in COPY's binary format when every column's type
+ * has one (pg_copy.c; a batch with a value that is not canonical goes as text),
+ * else in text. When the server refuses a batch for its data
  * (SQLSTATE classes 22, 23, 54), the batch is rolled back to the savepoint and
  * loaded again around the refused rows: COPY names the failing line, else the
  * range is bisected, so a few bad rows cost a few extra COPYs, not one per
@@ -89,11 +91,15 @@ typedef struct pg_load {
     int own_tx;
     int ncols;
     unsigned char *bytea; /* per loaded column: send as bytea hex */
+    int *bin;             /* per loaded column: its binary form (CUT_PGB_*), or NULL
+                             when one has none and the table loads as text */
     char *table;          /* name for messages */
     char *qname;          /* quoted, schema-qualified */
     char *copy_sql;
+    char *copy_sql_bin;   /* the same COPY in binary format */
+    int batch_bin;        /* the current batch is encoded in binary */
     int sp;
-    cut_buf text;   /* the COPY text of the current batch */
+    cut_buf text;   /* the COPY data of the current batch (text or binary rows) */
     size_t *rowoff; /* rowoff[r] = offset of row r in text; rowoff[n] = end */
     unsigned char *out; /* per row of the batch: refused, not to be sent again */
     int *ord;       /* scratch: array ordinal → batch row */
@@ -530,6 +536,7 @@ static int pg_describe(cut_conn *base, const char *name, cut_table **out, cut_er
         col->identity = identity[0] != '\0' || PQgetvalue(res, r, 11)[0] == 't';
         col->has_default = PQgetvalue(res, r, 8)[0] == 't' || col->identity;
         col->unsupported = !ok;
+        col->wire = (unsigned)strtoul(PQgetvalue(res, r, 3), NULL, 10);
         if (attnum >= 0 && attnum <= maxatt)
             attidx[attnum] = idx;
     }
@@ -1310,9 +1317,11 @@ static void load_free(pg_load *l)
     }
     free(l->fks);
     free(l->bytea);
+    free(l->bin);
     free(l->table);
     free(l->qname);
     free(l->copy_sql);
+    free(l->copy_sql_bin);
     free(l->rowoff);
     free(l->out);
     free(l->ord);
@@ -1448,22 +1457,35 @@ static int pg_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
     l->ncols = o->ncols;
     l->table = cut_strdup(t->name);
     l->bytea = calloc((size_t)o->ncols + 1, 1);
+    l->bin = calloc((size_t)o->ncols + 1, sizeof(int));
     cut_buf q = {0}, sql = {0};
     quote_table(&q, t);
     cut_buf_printf(&sql, "COPY %s (", cut_buf_cstr(&q));
+    int binary = l->bin != NULL;
     for (int i = 0; i < o->ncols; i++) {
+        const cut_column *col = &t->cols[o->cols[i]];
         if (i)
             cut_buf_append(&sql, ", ", 2);
-        quote_ident(&sql, t->cols[o->cols[i]].name);
+        quote_ident(&sql, col->name);
         if (l->bytea)
-            l->bytea[i] = t->cols[o->cols[i]].type.kind == CUT_T_BYTES;
+            l->bytea[i] = col->type.kind == CUT_T_BYTES;
+        if (l->bin && !(l->bin[i] = cut_pg_bin_kind(col->wire)))
+            binary = 0;
     }
     cut_buf_printf(&sql, ") FROM STDIN");
     l->qname = cut_strdup(cut_buf_cstr(&q));
     l->copy_sql = cut_strdup(cut_buf_cstr(&sql));
+    cut_buf_printf(&sql, " (FORMAT binary)");
+    l->copy_sql_bin = cut_strdup(cut_buf_cstr(&sql));
     cut_buf_free(&q);
     cut_buf_free(&sql);
-    if (!l->table || !l->bytea || !l->qname || !l->copy_sql) {
+    if (!binary && l->bin) {
+        free(l->bin);
+        l->bin = NULL;
+    }
+    cut_log(CUT_LOG_DEBUG, "PostgreSQL: %s loads in COPY's %s format", t->name,
+            l->bin ? "binary" : "text (a column's type has no binary form here)");
+    if (!l->table || !l->bytea || !l->qname || !l->copy_sql || !l->copy_sql_bin) {
         load_free(l);
         return cut_error_set(err, CUT_ENOMEM, "out of memory");
     }
@@ -1514,7 +1536,29 @@ static int pg_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
     return CUT_OK;
 }
 
-/* Builds the COPY text of b's rows in l->text, with the offset of every row. */
+/* Builds b's rows in COPY's binary format in l->text. Returns 0, CUT_ENOMEM, or
+   CUT_EDATA when a value has no binary form (it is not canonical). */
+static int encode_batch_bin(pg_load *l, const cut_batch *b)
+{
+    cut_buf_reset(&l->text);
+    for (int r = 0; r < b->nrows; r++) {
+        l->rowoff[r] = l->text.len;
+        const cut_cell *row = cut_batch_crow(b, r);
+        int rc = cut_pg_bin_row(&l->text, l->ncols);
+        for (int i = 0; i < l->ncols && rc == CUT_OK; i++)
+            rc = cut_pg_bin_field(&l->text, l->bin[i], &row[i]);
+        if (rc == CUT_EDATA)
+            cut_log(CUT_LOG_DEBUG, "PostgreSQL: a batch of %s goes as text: a value of row %d "
+                    "has no binary form", l->table, r + 1);
+        if (rc)
+            return rc;
+    }
+    l->rowoff[b->nrows] = l->text.len;
+    return CUT_OK;
+}
+
+/* Builds the COPY data of b's rows in l->text, with the offset of every row: binary when
+   the table's columns and the batch's values allow it, else text. */
 static int encode_batch(pg_load *l, const cut_batch *b)
 {
     if (b->nrows + 1 > l->rowcap) {
@@ -1532,6 +1576,14 @@ static int encode_batch(pg_load *l, const cut_batch *b)
         l->rowcap = b->nrows + 1;
     }
     memset(l->out, 0, (size_t)b->nrows);
+    l->batch_bin = 0;
+    if (l->bin) {
+        int rc = encode_batch_bin(l, b);
+        if (rc != CUT_EDATA) {
+            l->batch_bin = rc == CUT_OK;
+            return rc;
+        }
+    }
     cut_buf_reset(&l->text);
     for (int r = 0; r < b->nrows; r++) {
         l->rowoff[r] = l->text.len;
@@ -1753,7 +1805,7 @@ static int copy_range(pg_load *l, int a, int b, long *line, cut_error *err)
             return rc;
         l->sp = SP_FRESH;
     }
-    PGresult *res = PQexec(c->pg, l->copy_sql);
+    PGresult *res = PQexec(c->pg, l->batch_bin ? l->copy_sql_bin : l->copy_sql);
     if (PQresultStatus(res) != PGRES_COPY_IN) {
         rc = pg_error(c, res, err, "loading", l->table);
         PQclear(res);
@@ -1761,8 +1813,9 @@ static int copy_range(pg_load *l, int a, int b, long *line, cut_error *err)
     }
     PQclear(res);
     l->sp = SP_USED;
-    /* Runs of rows not refused, straight from the batch's text. */
-    int ok = 1;
+    /* Runs of rows not refused, straight from the batch's data. */
+    int ok = !l->batch_bin || PQputCopyData(c->pg, (const char *)cut_pg_bin_header,
+                                            CUT_PG_BIN_HEADER_LEN) == 1;
     for (int r = a; r < b && ok;) {
         while (r < b && l->out[r])
             r++;
@@ -1774,6 +1827,8 @@ static int copy_range(pg_load *l, int a, int b, long *line, cut_error *err)
                                (int)(l->rowoff[e] - l->rowoff[r])) == 1;
         r = e;
     }
+    if (ok && l->batch_bin)
+        ok = PQputCopyData(c->pg, "\377\377", 2) == 1; /* the trailer: a field count of -1 */
     if (!ok || PQputCopyEnd(c->pg, NULL) != 1) {
         rc = pg_error(c, NULL, err, "loading", l->table);
         copy_finish(c, err, "loading", l->table);

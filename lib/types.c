@@ -706,6 +706,39 @@ static int float_layout(char *buf, int neg, const char *digs, int nd, int x, int
     return (int)(o - buf);
 }
 
+int cut_parse_double(const char *p, size_t len, int width, double *out)
+{
+    char buf[64];
+    if (len == 0 || len >= sizeof(buf))
+        return CUT_EDATA;
+    if (len == 3 && memcmp(p, "NaN", 3) == 0) {
+        *out = NAN;
+        return 0;
+    }
+    if (len == 8 && memcmp(p, "Infinity", 8) == 0) {
+        *out = INFINITY;
+        return 0;
+    }
+    if (len == 9 && memcmp(p, "-Infinity", 9) == 0) {
+        *out = -INFINITY;
+        return 0;
+    }
+    /* strtod alone would also take spaces, hex, "inf" and "nan(...)". */
+    for (size_t i = 0; i < len; i++)
+        if (!strchr("0123456789+-.eE", p[i]) || p[i] == '\0')
+            return CUT_EDATA;
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+    char *end;
+    locale_t old = enter_c_locale();
+    double v = width == 32 ? (double)strtof(buf, &end) : strtod(buf, &end);
+    leave_c_locale(old);
+    if (end != buf + len || !isfinite(v))
+        return CUT_EDATA;
+    *out = v;
+    return 0;
+}
+
 int cut_format_double(double v, int width, char *buf)
 {
     int f32 = width == 32;

@@ -30,6 +30,14 @@ int cut_format_double(double v, int width, char *buf);
 int cut_parse_int64(const char *p, size_t len, int64_t *out);
 
 /*
+ * Parses exactly p/len as a canonical float (docs/canonical.md): a decimal
+ * with an optional exponent, or NaN, Infinity, -Infinity; width 32 reads it as
+ * a float (no double rounding), else as a double. Locale-independent. Returns
+ * 0 with *out set, or CUT_EDATA.
+ */
+int cut_parse_double(const char *p, size_t len, int width, double *out);
+
+/*
  * Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1..12,
  * d 1..31, not validated), and the inverse. Exact for any int64 year that
  * does not overflow.

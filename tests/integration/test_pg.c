@@ -919,6 +919,186 @@ static void test_refused_rows_are_rejected_alone_with_the_reason(void **state)
     cut_disconnect(c);
 }
 
+/* Every binary field equals what the server's own send function makes of the value. */
+static void test_binary_fields_equal_the_servers_send(void **state)
+{
+    fx *f = *state;
+    static const struct {
+        unsigned oid;
+        const char *fn, *type, *value;
+    } cases[] = {
+        {16, "boolsend", "bool", "t"}, {16, "boolsend", "bool", "f"},
+        {21, "int2send", "int2", "-32768"}, {21, "int2send", "int2", "32767"}, {23, "int4send", "int4", "-2147483648"},
+        {23, "int4send", "int4", "0"}, {20, "int8send", "int8", "-9223372036854775808"}, {20, "int8send", "int8", "9223372036854775807"},
+        {26, "oidsend", "oid", "4294967295"},
+        {700, "float4send", "float4", "0.1"}, {700, "float4send", "float4", "3.4028235e+38"}, {700, "float4send", "float4", "-Infinity"},
+        {701, "float8send", "float8", "0.1"}, {701, "float8send", "float8", "1e+300"}, {701, "float8send", "float8", "NaN"},
+        {701, "float8send", "float8", "-2.2250738585072014e-308"},
+        {1700, "numeric_send", "numeric", "0"}, {1700, "numeric_send", "numeric(8,2)", "0.00"}, {1700, "numeric_send", "numeric(8,2)", "12.50"},
+        {1700, "numeric_send", "numeric(8,2)", "-12.50"}, {1700, "numeric_send", "numeric", "10000"}, {1700, "numeric_send", "numeric", "0.0001"},
+        {1700, "numeric_send", "numeric", "1234567.89"}, {1700, "numeric_send", "numeric", "-0.000012345"},
+        {1700, "numeric_send", "numeric", "99999999999999999999.00000000000000000001"},
+        {1700, "numeric_send", "numeric", "100000000000000000000"}, {1700, "numeric_send", "numeric", "NaN"},
+        {1700, "numeric_send", "numeric(10,4)", "1.5000"}, {1700, "numeric_send", "numeric(12,0)", "123456789012"},
+        {25, "textsend", "text", "tab\\there"}, {1043, "varcharsend", "varchar(5)", "abc"}, {1042, "bpcharsend", "char(4)", "abcd"},
+        {114, "json_send", "json", "{\"a\":1}"}, {3802, "jsonb_send", "jsonb", "{\"a\": [1, 2]}"},
+        {1082, "date_send", "date", "2000-01-01"}, {1082, "date_send", "date", "1999-12-31"}, {1082, "date_send", "date", "0001-01-01"},
+        {1082, "date_send", "date", "9999-12-31"}, {1082, "date_send", "date", "2024-02-29"}, {1082, "date_send", "date", "infinity"},
+        {1082, "date_send", "date", "-infinity"},
+        {1083, "time_send", "time", "00:00:00"}, {1083, "time_send", "time", "12:34:56.789"}, {1083, "time_send", "time", "24:00:00"},
+        {1114, "timestamp_send", "timestamp", "2024-01-05 12:00:00.5"}, {1114, "timestamp_send", "timestamp", "0001-01-01 00:00:00"},
+        {1114, "timestamp_send", "timestamp", "1969-07-20 20:17:40.000001"}, {1114, "timestamp_send", "timestamp", "-infinity"},
+        {1184, "timestamptz_send", "timestamptz", "2024-01-05 10:00:00+00"},
+        {1184, "timestamptz_send", "timestamptz", "9999-12-31 23:59:59.999999+00"}, {1184, "timestamptz_send", "timestamptz", "infinity"},
+        {2950, "uuid_send", "uuid", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
+        {17, "byteasend", "bytea", "\\x00ff5c"},
+    };
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char q[512];
+        snprintf(q, sizeof(q), "SELECT encode(%s('%s'::%s), 'hex')", cases[i].fn,
+                 cases[i].value, cases[i].type);
+        const char *want = query(f, q);
+        /* our field from the value's canonical text (bytea: its raw bytes) */
+        cut_cell v = {cases[i].value, (uint32_t)strlen(cases[i].value), 0};
+        if (cases[i].oid == 17)
+            v = (cut_cell){"\x00\xff\x5c", 3, 0};
+        cut_buf b = {0};
+        assert_int_equal(cut_pg_bin_field(&b, cut_pg_bin_kind(cases[i].oid), &v), CUT_OK);
+        char got[1024];
+        size_t k = 0;
+        for (size_t j = 4; j < b.len && k + 2 < sizeof(got); j++) {
+            got[k++] = hex[(unsigned char)b.p[j] >> 4];
+            got[k++] = hex[(unsigned char)b.p[j] & 15];
+        }
+        got[k] = '\0';
+        if (strcmp(got, want) != 0)
+            fail_msg("%s '%s': sent %s, the server sends %s", cases[i].type, cases[i].value, got,
+                     want);
+        assert_int_equal(b.len - 4, (size_t)((unsigned char)b.p[2] << 8 | (unsigned char)b.p[3]));
+        cut_buf_free(&b);
+    }
+    assert_int_equal(cut_pg_bin_kind(18), CUT_PGB_NONE); /* "char": its own binary form */
+    assert_int_equal(cut_pg_bin_kind(19), CUT_PGB_NONE); /* name: truncated as text only */
+}
+
+/* What is not canonical has no binary form: the batch then goes as text. */
+static void test_binary_fields_refuse_what_is_not_canonical(void **state)
+{
+    (void)state;
+    static const struct {
+        int kind;
+        const char *value;
+    } cases[] = {
+        {CUT_PGB_INT4, "007"}, {CUT_PGB_INT4, "+7"}, {CUT_PGB_INT4, "1.5"},
+        {CUT_PGB_INT4, "2147483648"}, {CUT_PGB_INT2, "32768"}, {CUT_PGB_OID, "-1"},
+        {CUT_PGB_INT8, ""}, {CUT_PGB_INT8, "abc"}, {CUT_PGB_BOOL, "true"},
+        {CUT_PGB_FLOAT8, " 1"}, {CUT_PGB_FLOAT8, "0x10"}, {CUT_PGB_FLOAT8, "inf"},
+        {CUT_PGB_FLOAT4, "1e+39"}, {CUT_PGB_NUMERIC, "Infinity"}, {CUT_PGB_NUMERIC, "1."},
+        {CUT_PGB_NUMERIC, "1e5"}, {CUT_PGB_NUMERIC, "-"}, {CUT_PGB_NUMERIC, ".5"},
+        {CUT_PGB_DATE, "2024-02-30"}, {CUT_PGB_DATE, "2024-2-3"}, {CUT_PGB_DATE, "0000-01-01"},
+        {CUT_PGB_TIME, "12:60:00"}, {CUT_PGB_TIME, "24:00:01"}, {CUT_PGB_TIME, "12:00:00."},
+        {CUT_PGB_TIME, "12:00:00.1234567"}, {CUT_PGB_TIMESTAMP, "2024-01-05T12:00:00"},
+        {CUT_PGB_TIMESTAMP, "2024-01-05 24:00:00"}, {CUT_PGB_TIMESTAMPTZ, "2024-01-05 12:00:00"},
+        {CUT_PGB_TIMESTAMPTZ, "2024-01-05 12:00:00+01"}, {CUT_PGB_UUID, "A0EEBC99-9C0B-4EF8-BB6D"},
+        {CUT_PGB_UUID, "a0eebc999c0b4ef8bb6d6bb9bd380a11"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cut_cell v = {cases[i].value, (uint32_t)strlen(cases[i].value), 0};
+        cut_buf b = {0};
+        if (cut_pg_bin_field(&b, cases[i].kind, &v) != CUT_EDATA)
+            fail_msg("kind %d took '%s'", cases[i].kind, cases[i].value);
+        cut_buf_free(&b);
+    }
+    cut_cell null = {NULL, 0, CUT_CELL_NULL};
+    cut_buf b = {0};
+    assert_int_equal(cut_pg_bin_field(&b, CUT_PGB_DATE, &null), CUT_OK);
+    assert_int_equal(b.len, 4);
+    assert_memory_equal(b.p, "\xff\xff\xff\xff", 4);
+    cut_buf_free(&b);
+}
+
+static char logged[8192];
+static void log_keep(void *ud, cut_log_level level, const char *line)
+{
+    (void)ud;
+    (void)level;
+    size_t n = strlen(logged);
+    snprintf(logged + n, sizeof(logged) - n, "%s\n", line);
+}
+
+/* A batch of canonical values goes in binary; the rows the server refuses are named by
+   their line as in text, and a non-canonical value sends its batch as text. */
+static void test_binary_load_refuses_rows_like_text(void **state)
+{
+    fx *f = *state;
+    sql(f, "CREATE TABLE p (id int PRIMARY KEY); INSERT INTO p VALUES (1), (2);"
+           "CREATE TABLE rb (id int PRIMARY KEY, name text NOT NULL, code text UNIQUE,"
+           " qty int CHECK (qty >= 0), pid int REFERENCES p, v varchar(3), at timestamptz,"
+           " price numeric(6,2))");
+    cut_conn *c = open_pg(f, CUT_OPEN_WRITE);
+    cut_table *t = describe(c, "rb");
+    int cols[8];
+    logged[0] = '\0';
+    cut_log_level lv = cut_log_get_level();
+    cut_log_set_level(CUT_LOG_DEBUG);
+    cut_log_set_sink(log_keep, NULL);
+    cut_load *l = load_open(c, t, 0, 0, cols);
+    static const char *const vals[] = {
+        "1", "a", "A", "1", "1", "x", "2024-01-05 10:00:00+00", "12.50",    /* ok */
+        "2", NULL, "B", "1", "1", "x", "2024-01-05 10:00:00+00", "1.00",    /* NOT NULL */
+        "3", "c", "A", "1", "1", "x", "2024-01-05 10:00:00+00", "1.00",     /* UNIQUE */
+        "4", "d", "D", "-1", "1", "x", "2024-01-05 10:00:00+00", "1.00",    /* CHECK */
+        "5", "e", "E", "5", NULL, "x", NULL, NULL,                          /* ok */
+        "1", "f", "F", "1", "1", "x", "2024-01-05 10:00:00+00", "1.00",     /* PRIMARY KEY */
+        "7", "g", "G", "1", "99", "x", "2024-01-05 10:00:00+00", "1.00",    /* FOREIGN KEY */
+        "9", "i", "I", "0", "2", "long", "2024-01-05 10:00:00+00", "1.00",  /* too long */
+        "10", "j", "J", "0", "2", "ok", "1999-12-31 23:59:59.5+00", "-0.50", /* ok */
+    };
+    cut_batch *b = batch_of(8, 9, vals);
+    rejs rj = {0};
+    load_rows_ok(c, l, b, &rj);
+    assert_int_equal(rj.n, 6);
+    assert_non_null(strstr(logged, "rb loads in COPY's binary format"));
+    assert_null(strstr(logged, "goes as text"));
+    for (int j = 0; j < rj.n; j++) {
+        const char *r = rj.reasons[j];
+        switch (rj.rows[j]) {
+        case 1: assert_contains(r, "null value in column \"name\""); break;
+        case 2: assert_contains(r, "Key (code)=(A) already exists"); break;
+        case 3: assert_contains(r, "[constraint rb_qty_check]"); break;
+        case 5: assert_contains(r, "rb_pkey"); break;
+        case 6: assert_contains(r, "Key (pid)=(99) is not present in table \"p\""); break;
+        case 7: assert_contains(r, "value too long for type character varying(3)");
+                assert_contains(r, "[column v]"); break;
+        default: fail_msg("row %d was rejected: %s", rj.rows[j], r);
+        }
+    }
+    /* a value that is not canonical: this batch goes as text, and the server judges it */
+    static const char *const more[] = {
+        "11", "k", "K", "007", "1", "x", "2024-01-05 10:00:00+00", "1.00",
+        "12", "l", "L", "abc", "1", "x", "2024-01-05 10:00:00+00", "1.00",
+    };
+    cut_batch *b2 = batch_of(8, 2, more);
+    rejs rj2 = {0};
+    load_rows_ok(c, l, b2, &rj2);
+    assert_int_equal(rj2.n, 1);
+    assert_int_equal(rj2.rows[0], 1);
+    assert_contains(rj2.reasons[0], "invalid input syntax for type integer: \"abc\"");
+    assert_non_null(strstr(logged, "a batch of rb goes as text"));
+    commit_ok(c, l);
+    cut_log_set_sink(NULL, NULL);
+    cut_log_set_level(lv);
+    assert_string_equal(query(f, "SELECT string_agg(id || ':' || qty || ':' || coalesce(at::text, '-')"
+                                 " || ':' || coalesce(price::text, '-'), ',' ORDER BY id) FROM rb"),
+                        "1:1:2024-01-05 10:00:00+00:12.50,5:5:-:-,"
+                        "10:0:1999-12-31 23:59:59.5+00:-0.50,11:7:2024-01-05 10:00:00+00:1.00");
+    cut_batch_free(b);
+    cut_batch_free(b2);
+    cut_table_free(t);
+    cut_disconnect(c);
+}
+
 static void test_many_rejects_in_a_big_batch_keep_every_good_row(void **state)
 {
     fx *f = *state;
@@ -1336,6 +1516,7 @@ int main(void)
         cmocka_unit_test(test_copy_split_nulls_empties_and_field_counts),
         cmocka_unit_test(test_bytea_decodes_hex_and_escape_output),
         cmocka_unit_test(test_escape_and_split_round_trip_every_byte),
+        cmocka_unit_test(test_binary_fields_refuse_what_is_not_canonical),
         cmocka_unit_test(test_connect_failure_is_redacted),
         cmocka_unit_test(test_driver_is_registered_with_its_capabilities),
         T(test_url_goes_to_libpq_as_written),
@@ -1352,6 +1533,8 @@ int main(void)
         T(test_closing_a_scan_early_cancels_the_copy),
         T(test_load_round_trips_every_type),
         T(test_refused_rows_are_rejected_alone_with_the_reason),
+        T(test_binary_fields_equal_the_servers_send),
+        T(test_binary_load_refuses_rows_like_text),
         T(test_many_rejects_in_a_big_batch_keep_every_good_row),
         T(test_big_load_checks_foreign_keys_per_batch_and_puts_them_back),
         T(test_foreign_keys_keep_their_triggers_when_told_or_small),
