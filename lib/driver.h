@@ -83,6 +83,11 @@ typedef struct cut_load_opts {
     int allow_nonempty; /* do not refuse a non-empty table (chunked loads, restore) */
     int in_tx;          /* the caller holds a transaction (tx_begin): the load neither
                            begins nor commits one; load_commit only finishes the load */
+    /* All or nothing (a restore): the first row the engine refuses fails the load, with
+       the error instead of a reject. The driver may then stream every batch through one
+       statement and learn of a refusal only at load_commit; err->line is then the refused
+       row's ordinal among the rows loaded (1-based), when the engine names it. */
+    int whole;
     /* A chunk: first delete the table's rows whose integer column range_col is in the
        range (>= lo when has_lo, < hi when has_hi), in the load's transaction, so that a
        chunk loaded again (resume) never duplicates rows. Implies allow_nonempty. */

@@ -35,6 +35,7 @@
  * lacks them. `cutover.defer_foreign_keys = off` keeps the triggers.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,11 @@ typedef struct pg_load {
     char *copy_sql;
     char *copy_sql_bin;   /* the same COPY in binary format */
     int batch_bin;        /* the current batch is encoded in binary */
+    int whole;            /* cut_load_opts.whole: batches stream through one COPY */
+    int streaming;        /* that COPY is open */
+    int stream_bin;       /* ... in binary */
+    int64_t stream_base;  /* rows sent by the COPYs before it */
+    int64_t stream_rows;  /* rows sent through it */
     int sp;
     cut_buf text;   /* the COPY data of the current batch (text or binary rows) */
     size_t *rowoff; /* rowoff[r] = offset of row r in text; rowoff[n] = end */
@@ -1525,7 +1531,8 @@ static int pg_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
         if (rc == CUT_OK && l->own_tx)
             rc = find_deferrable_fks(l, t, o, err);
     }
-    l->fk_state = l->nfk ? FK_UNDECIDED : FK_KEPT;
+    l->whole = o->whole;
+    l->fk_state = l->nfk && !l->whole ? FK_UNDECIDED : FK_KEPT;
     if (rc) {
         if (l->own_tx)
             PQclear(PQexec(c->pg, "ROLLBACK"));
@@ -1987,12 +1994,88 @@ static int restore_fks(pg_load *l, cut_error *err)
     return rc;
 }
 
+/*
+ * An all-or-nothing load (cut_load_opts.whole) sends its batches through one COPY, with
+ * no savepoint and no wait for the server between batches: the client encodes the next
+ * batch while the server takes in the last. A batch that must go in the other format
+ * ends the COPY and starts one in its own. stream_end ends it and reads its verdict.
+ */
+static int stream_end(pg_load *l, cut_error *err)
+{
+    pg_conn *c = l->c;
+    l->streaming = 0;
+    if ((l->stream_bin && PQputCopyData(c->pg, "\377\377", 2) != 1) ||
+        PQputCopyEnd(c->pg, NULL) != 1) {
+        int rc = pg_error(c, NULL, err, "loading", l->table);
+        copy_finish(c, err, "loading", l->table);
+        return rc;
+    }
+    int rc = CUT_OK;
+    PGresult *res;
+    while ((res = PQgetResult(c->pg)) != NULL) {
+        if (rc == CUT_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
+            if (!conn_lost(c) && is_row_error(res)) {
+                char column[128];
+                long line = copy_line(res, column, sizeof(column));
+                const char *why = row_reason(l, res, column);
+                if (line > 0)
+                    rc = cut_error_set(err, CUT_ESERVER, "row %" PRId64 " of the rows loaded: %s",
+                                       l->stream_base + line, why);
+                else
+                    rc = cut_error_set(err, CUT_ESERVER, "a row loaded: %s", why);
+                cut_error_set_table(err, l->table);
+                err->line = line > 0 ? (long)(l->stream_base + line) : 0;
+            } else {
+                rc = pg_error(c, res, err, "loading", l->table);
+            }
+        }
+        PQclear(res);
+        if (conn_lost(c))
+            break;
+    }
+    if (rc == CUT_OK && conn_lost(c))
+        rc = pg_error(c, NULL, err, "loading", l->table);
+    l->stream_base += l->stream_rows;
+    l->stream_rows = 0;
+    return rc;
+}
+
+static int stream_rows(pg_load *l, const cut_batch *b, cut_error *err)
+{
+    pg_conn *c = l->c;
+    int rc;
+    if (encode_batch(l, b))
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    if (l->streaming && l->stream_bin != l->batch_bin && (rc = stream_end(l, err)))
+        return rc;
+    if (!l->streaming) {
+        PGresult *res = PQexec(c->pg, l->batch_bin ? l->copy_sql_bin : l->copy_sql);
+        if (PQresultStatus(res) != PGRES_COPY_IN) {
+            rc = pg_error(c, res, err, "loading", l->table);
+            PQclear(res);
+            return rc;
+        }
+        PQclear(res);
+        l->streaming = 1;
+        l->stream_bin = l->batch_bin;
+        if (l->stream_bin && PQputCopyData(c->pg, (const char *)cut_pg_bin_header,
+                                           CUT_PG_BIN_HEADER_LEN) != 1)
+            return pg_error(c, NULL, err, "loading", l->table);
+    }
+    if (l->text.len > INT_MAX || PQputCopyData(c->pg, l->text.p, (int)l->text.len) != 1)
+        return pg_error(c, NULL, err, "loading", l->table);
+    l->stream_rows += b->nrows;
+    return CUT_OK;
+}
+
 static int pg_load_rows(cut_load *base, const cut_batch *b, cut_reject_fn rej, void *ud,
                         cut_error *err)
 {
     pg_load *l = (pg_load *)base;
     if (b->nrows == 0)
         return CUT_OK;
+    if (l->whole)
+        return stream_rows(l, b, err);
     int rc;
     if (l->fk_state == FK_UNDECIDED) {
         l->fk_state = FK_KEPT;
@@ -2056,8 +2139,8 @@ static int pg_load_commit(cut_load *base, cut_error *err)
 {
     pg_load *l = (pg_load *)base;
     pg_conn *c = l->c;
-    int rc = CUT_OK;
-    if (l->sp != SP_NONE && !l->own_tx)
+    int rc = l->streaming ? stream_end(l, err) : CUT_OK;
+    if (rc == CUT_OK && l->sp != SP_NONE && !l->own_tx)
         rc = pg_cmd(c, "RELEASE SAVEPOINT cut_load", err, "loading", l->table);
     if (rc == CUT_OK && l->fk_state == FK_DEFERRED)
         rc = restore_fks(l, err);
@@ -2078,6 +2161,16 @@ static void pg_load_abort(cut_load *base)
     pg_load *l = (pg_load *)base;
     if (!l)
         return;
+    if (l->streaming) {
+        /* The server ends the COPY with an error: nothing of it stays. */
+        PQputCopyEnd(l->c->pg, "the load was abandoned");
+        while (!conn_lost(l->c)) {
+            PGresult *res = PQgetResult(l->c->pg);
+            if (!res)
+                break;
+            PQclear(res);
+        }
+    }
     /* Inside the caller's transaction the caller rolls back (tx_rollback); foreign keys
        are only ever deferred in a transaction of the load's own. */
     if (l->own_tx)

@@ -2116,6 +2116,47 @@ static int load_batch(void *ud, cut_batch *b, cut_error *err)
     return rc;
 }
 
+/* The key of the snapshot's row err->line of table ti, which the target refused. */
+typedef struct find_ctx {
+    const cut_table *t;
+    int64_t want, seen;
+    cut_buf key;
+} find_ctx;
+
+static int find_batch(void *ud, cut_batch *b, cut_error *err)
+{
+    find_ctx *fc = ud;
+    CUT_UNUSED(err);
+    if (fc->want > fc->seen + b->nrows) {
+        fc->seen += b->nrows;
+        return CUT_OK;
+    }
+    const cut_table *t = fc->t;
+    const char **names = calloc((size_t)t->ncols, sizeof(char *));
+    if (names) {
+        for (int i = 0; i < t->ncols; i++)
+            names[i] = t->cols[i].name;
+        cut_render_key(cut_batch_crow(b, (int)(fc->want - fc->seen - 1)), t->pk, t->npk, names,
+                       &fc->key);
+        free(names);
+    }
+    return CUT_EINTR; /* found: the read stops here */
+}
+
+static void name_refused_row(const snap *s, int ti, cut_batch *b, cut_error *err)
+{
+    const snap_table *st = &s->tabs[ti];
+    find_ctx fc = {.t = st->t, .want = err->line};
+    cut_error e2;
+    cut_error_clear(&e2);
+    cut_digest d;
+    if (st->t->npk && (uint64_t)err->line <= st->rows)
+        table_read(s, ti, b, find_batch, &fc, NULL, &d, &e2);
+    cut_error_prefix(err, "the target refused a row%s%s", fc.key.len ? " " : "",
+                     fc.key.len ? cut_buf_cstr(&fc.key) : "");
+    cut_buf_free(&fc.key);
+}
+
 typedef struct back_ctx {
     cut_digest d;
     const char *name;
@@ -2391,7 +2432,7 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
     }
     for (int i = 0; i < n; i++) {
         const snap_table *st = &s->tabs[rt[i].ti];
-        cut_load_opts lo = {.cols = rt[i].cols, .ncols = st->t->ncols, .in_tx = 1};
+        cut_load_opts lo = {.cols = rt[i].cols, .ncols = st->t->ncols, .in_tx = 1, .whole = 1};
         load_ctx lc;
         memset(&lc, 0, sizeof(lc));
         lc.drv = c->drv;
@@ -2419,6 +2460,8 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
         else
             c->drv->load_abort(lc.load);
         if (rc) {
+            if (err->line > 0)
+                name_refused_row(s, rt[i].ti, b, err);
             if (!err->table[0])
                 cut_error_set_table(err, st->t->name);
             goto done;

@@ -113,6 +113,21 @@ expect dr.out "dupes_pkey"
 [ "$(psql -X -At "$PG_GYM2" -c "SELECT count(*) FROM pg_constraint WHERE conname = 'dupes_pkey'")" = 1 ] ||
     fail "the primary key of dupes is gone after a failed restore"
 
+# A row the target's own check refuses fails the restore, naming its key (the rows
+# stream through one COPY, so the server names the row by its position), and rolls back.
+sql checked.db "CREATE TABLE checked (id INTEGER PRIMARY KEY, qty INTEGER);
+                INSERT INTO checked VALUES (1, 1), (2, 2), (3, -5), (4, 4);"
+run 0 cs.out "$CUTOVER" snapshot -q "sqlite:$work/checked.db" -o checked.cutsnap
+psql -X -q -v ON_ERROR_STOP=1 "$PG_GYM2" \
+    -c "CREATE TABLE checked (id integer PRIMARY KEY, qty integer CHECK (qty >= 0))" \
+    -c "INSERT INTO checked VALUES (9, 9)"
+run 2 cr.out "$CUTOVER" restore -q checked.cutsnap --target "$PG_GYM2"
+expect cr.out "the target refused a row id=3"
+expect cr.out "row 3 of the rows loaded"
+expect cr.out "checked_qty_check"
+[ "$(psql -X -At "$PG_GYM2" -c "SELECT id || ':' || qty FROM checked")" = "9:9" ] ||
+    fail "a restore refused by a check constraint changed checked"
+
 # A damaged frame: exit 1, nothing written.
 pg -c "UPDATE members SET email = 'y' WHERE id = 43"
 cp pg.cutsnap bad.cutsnap

@@ -1099,6 +1099,75 @@ static void test_binary_load_refuses_rows_like_text(void **state)
     cut_disconnect(c);
 }
 
+/* An all-or-nothing load streams its batches through one COPY: a refused row fails the
+   commit with its ordinal among all the rows loaded, across batches and formats; an
+   abandoned load ends its COPY, and the transaction takes commands again. */
+static void test_whole_load_streams_and_names_the_refused_row(void **state)
+{
+    fx *f = *state;
+    sql(f, "CREATE TABLE wl (id int PRIMARY KEY, qty int CHECK (qty >= 0))");
+    cut_conn *c = open_pg(f, CUT_OPEN_WRITE);
+    cut_table *t = describe(c, "wl");
+    cut_error err;
+    cut_error_clear(&err);
+    int cols[2] = {0, 1};
+    cut_load_opts lo = {.cols = cols, .ncols = 2, .in_tx = 1, .whole = 1};
+    static const char *const b1v[] = {"1", "1", "2", "2", "3", "3"};
+    static const char *const b2v[] = {"4", "4", "5", "05", "6", "-6"}; /* "05": goes as text */
+    static const char *const b3v[] = {"7", "7", "8", "8"};
+    cut_batch *b1 = batch_of(2, 3, b1v), *b2 = batch_of(2, 3, b2v), *b3 = batch_of(2, 2, b3v);
+    rejs rj = {0};
+    /* the refused row is the 6th loaded: in the second batch, sent as text; the third
+       batch goes in binary, so its COPY ends, and says so */
+    assert_int_equal(c->drv->tx_begin(c, &err), CUT_OK);
+    cut_load *l = NULL;
+    assert_int_equal(c->drv->load_open(c, t, &lo, &l, &err), CUT_OK);
+    load_rows_ok(c, l, b1, &rj);
+    load_rows_ok(c, l, b2, &rj);
+    assert_int_equal(c->drv->load_rows(l, b3, on_reject, &rj, &err), CUT_ESERVER);
+    c->drv->load_abort(l);
+    assert_int_equal(rj.n, 0);
+    assert_int_equal(err.line, 6);
+    assert_contains(err.msg, "row 6 of the rows loaded");
+    assert_contains(err.msg, "wl_qty_check");
+    c->drv->tx_rollback(c);
+    /* the bad one last, all in binary: the 7th */
+    static const char *const b4v[] = {"6", "6", "9", "-9"};
+    cut_batch *b4 = batch_of(2, 2, b4v);
+    cut_error_clear(&err);
+    assert_int_equal(c->drv->tx_begin(c, &err), CUT_OK);
+    assert_int_equal(c->drv->load_open(c, t, &lo, &l, &err), CUT_OK);
+    load_rows_ok(c, l, b1, &rj);
+    load_rows_ok(c, l, b3, &rj);
+    load_rows_ok(c, l, b4, &rj);
+    assert_int_equal(c->drv->load_commit(l, &err), CUT_ESERVER);
+    assert_int_equal(err.line, 7);
+    c->drv->tx_rollback(c);
+    /* abandoned in the middle: nothing stays, and the connection goes on */
+    cut_error_clear(&err);
+    assert_int_equal(c->drv->tx_begin(c, &err), CUT_OK);
+    assert_int_equal(c->drv->load_open(c, t, &lo, &l, &err), CUT_OK);
+    load_rows_ok(c, l, b1, &rj);
+    c->drv->load_abort(l);
+    c->drv->tx_rollback(c);
+    assert_string_equal(query(f, "SELECT count(*) FROM wl"), "0");
+    /* and a good one commits every row */
+    assert_int_equal(c->drv->tx_begin(c, &err), CUT_OK);
+    assert_int_equal(c->drv->load_open(c, t, &lo, &l, &err), CUT_OK);
+    load_rows_ok(c, l, b1, &rj);
+    load_rows_ok(c, l, b3, &rj);
+    commit_ok(c, l);
+    assert_int_equal(c->drv->tx_commit(c, &err), CUT_OK);
+    assert_string_equal(query(f, "SELECT string_agg(id::text, ',' ORDER BY id) FROM wl"),
+                        "1,2,3,7,8");
+    cut_batch_free(b1);
+    cut_batch_free(b2);
+    cut_batch_free(b3);
+    cut_batch_free(b4);
+    cut_table_free(t);
+    cut_disconnect(c);
+}
+
 static void test_many_rejects_in_a_big_batch_keep_every_good_row(void **state)
 {
     fx *f = *state;
@@ -1535,6 +1604,7 @@ int main(void)
         T(test_refused_rows_are_rejected_alone_with_the_reason),
         T(test_binary_fields_equal_the_servers_send),
         T(test_binary_load_refuses_rows_like_text),
+        T(test_whole_load_streams_and_names_the_refused_row),
         T(test_many_rejects_in_a_big_batch_keep_every_good_row),
         T(test_big_load_checks_foreign_keys_per_batch_and_puts_them_back),
         T(test_foreign_keys_keep_their_triggers_when_told_or_small),
