@@ -229,10 +229,14 @@ typedef struct cut_sched {
     cut_error first_err;
     pthread_mutex_t progress_lock; /* serialises progress and per-table results */
     int mode; /* CUT_OPEN_WRITE for migrate (target), CUT_OPEN_READ for verify */
-    int deferred; /* foreign keys are dropped: tables need not wait for their parents */
+    int deferred; /* foreign keys and indexes are dropped until the tables are loaded */
     char *read_view; /* workers read the source at this view (PostgreSQL snapshot id);
                         the planning connection holds it open, so no worker uses it */
     int (*run)(struct cut_sched *s, int task, cut_conn *src, cut_conn *tgt, cut_error *err);
+    /* Optional: called by the worker whose task finished a table (its last task done),
+       on that worker's target connection, before the worker takes more work. A failure
+       fails the run as a task's would. */
+    int (*table_done)(struct cut_sched *s, int table, cut_conn *tgt, cut_error *err);
     cut_conn *src0, *tgt0; /* the planning connections, used by the first worker */
     void *ud;              /* the command's own state */
 } cut_sched;

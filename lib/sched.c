@@ -1,9 +1,14 @@
 /*
  * sched.c — the worker pool of migrate and verify. Work is a list of tasks (a
  * table, or a key-range chunk of one); each worker owns its source and target
- * connections and takes the largest ready task first. For a load, a task is
- * ready when every task of the tables its table references is done, so
- * foreign keys hold at every commit. After a failure no new task starts.
+ * connections and takes a ready task of the largest table first (the largest
+ * chunk of it), so that the big tables finish early and what follows them (a
+ * deferred index build, s->table_done) overlaps the loading of the small ones.
+ * For a load, a task is ready when every task of the tables its table
+ * references is done, so foreign keys hold at every commit; with deferred
+ * constraints too, so that a run that fails leaves no row whose parent is
+ * missing, and its foreign keys go back validated. After a failure no new task
+ * starts.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +16,16 @@
 #include "engine.h"
 #include "util.h"
 
-/* The next ready task, largest estimate first; -1 when none is left. Holds s->mu. */
+/* Whether task a goes before task b: its table is larger, or it is the larger chunk. */
+static int larger(const cut_sched *s, const cut_task *a, const cut_task *b)
+{
+    int64_t ta = s->p->t[a->table].estimate, tb = s->p->t[b->table].estimate;
+    if (a->table != b->table && ta != tb)
+        return ta > tb;
+    return a->estimate > b->estimate;
+}
+
+/* The next ready task, largest table first; -1 when none is left. Holds s->mu. */
 static int next_task(cut_sched *s)
 {
     pthread_mutex_lock(&s->mu);
@@ -27,12 +41,14 @@ static int next_task(cut_sched *s)
                 continue;
             waiting = 1;
             int ready = 1;
-            if (s->mode == CUT_OPEN_WRITE && !s->deferred) {
+            if (s->mode == CUT_OPEN_WRITE) {
+                /* Plans come parents first; a parent placed after its child closes a
+                   foreign key cycle, which cannot be waited for. */
                 const cut_tplan *tp = &s->p->t[t->table];
                 for (int d = 0; d < tp->ndeps && ready; d++)
-                    ready = s->left[tp->deps[d]] == 0;
+                    ready = tp->deps[d] > t->table || s->left[tp->deps[d]] == 0;
             }
-            if (ready && (best < 0 || t->estimate > s->tasks[best].estimate))
+            if (ready && (best < 0 || larger(s, t, &s->tasks[best])))
                 best = i;
         }
         if (best >= 0) {
@@ -48,12 +64,16 @@ static int next_task(cut_sched *s)
     }
 }
 
-static void task_done(cut_sched *s, int i, int rc, const cut_error *err)
+/* Records a task's end; returns whether it finished its table (its last task done). */
+static int task_done(cut_sched *s, int i, int rc, const cut_error *err)
 {
     pthread_mutex_lock(&s->mu);
-    s->tasks[i].state = rc ? 3 : 2;
-    if (!rc)
-        s->left[s->tasks[i].table]--;
+    int finished = 0;
+    if (i >= 0) {
+        s->tasks[i].state = rc ? 3 : 2;
+        if (!rc)
+            finished = --s->left[s->tasks[i].table] == 0;
+    }
     if (rc && !s->failed) {
         s->failed = 1;
         s->rc = rc;
@@ -61,6 +81,7 @@ static void task_done(cut_sched *s, int i, int rc, const cut_error *err)
     }
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
+    return finished;
 }
 
 typedef struct worker {
@@ -90,7 +111,11 @@ static void *worker_main(void *arg)
             cut_error_clear(&err);
             rc = s->run(s, i, src, tgt, &err);
         }
-        task_done(s, i, rc, &err);
+        if (task_done(s, i, rc, &err) && s->table_done) {
+            cut_error_clear(&err);
+            if ((rc = s->table_done(s, s->tasks[i].table, tgt, &err)))
+                task_done(s, -1, rc, &err);
+        }
         if (rc)
             break;
     }
