@@ -28,8 +28,9 @@ for jobs in 1 2; do
     sql tgt.db "$schema"
     run 0 c$jobs.out "$CUTOVER" check m.yaml
     expect c$jobs.out "foreign key cycle"
-    # A hang fails the test through timeout(1) (status 124).
-    run 0 m$jobs.out timeout 60 "$CUTOVER" migrate -q --jobs $jobs m.yaml
+    # A hang fails the test through timeout(1) (status 124; the old hang ignored SIGTERM,
+    # hence the KILL 5 s later).
+    run 0 m$jobs.out timeout -k 5 60 "$CUTOVER" migrate -q --jobs $jobs m.yaml
     run 0 v$jobs.out "$CUTOVER" verify -q m.yaml
     expect v$jobs.out "Go: 2 tables"
 done
