@@ -1792,6 +1792,35 @@ static int fk_check(pg_load *l, int a, int b, cut_error *err)
 
 enum { COPY_OK = 0, COPY_ROW_ERROR = 1, COPY_AGAIN = 2 }; /* else a negative CUT_E* */
 
+/* Reads the results that end a COPY FROM: COPY_OK; COPY_ROW_ERROR when the server refused
+   a row for its data (*line: the COPY's line number of it, or 0; the reason in l->reason);
+   or an error. */
+static int copy_verdict(pg_load *l, long *line, cut_error *err)
+{
+    pg_conn *c = l->c;
+    int rc = COPY_OK;
+    PGresult *res;
+    *line = 0;
+    while ((res = PQgetResult(c->pg)) != NULL) {
+        if (rc == COPY_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
+            if (!conn_lost(c) && is_row_error(res)) {
+                char column[128];
+                *line = copy_line(res, column, sizeof(column));
+                row_reason(l, res, column);
+                rc = COPY_ROW_ERROR;
+            } else {
+                rc = pg_error(c, res, err, "loading", l->table);
+            }
+        }
+        PQclear(res);
+        if (conn_lost(c))
+            break;
+    }
+    if (rc == COPY_OK && conn_lost(c))
+        rc = pg_error(c, NULL, err, "loading", l->table);
+    return rc;
+}
+
 /*
  * COPYs the rows of [a, b) not refused yet, in the load's savepoint, then checks the
  * deferred foreign keys. Returns COPY_OK; COPY_ROW_ERROR (rolled back to the savepoint;
@@ -1841,24 +1870,7 @@ static int copy_range(pg_load *l, int a, int b, long *line, cut_error *err)
         copy_finish(c, err, "loading", l->table);
         return rc;
     }
-    rc = COPY_OK;
-    while ((res = PQgetResult(c->pg)) != NULL) {
-        if (rc == COPY_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
-            if (!conn_lost(c) && is_row_error(res)) {
-                char column[128];
-                *line = copy_line(res, column, sizeof(column));
-                row_reason(l, res, column);
-                rc = COPY_ROW_ERROR;
-            } else {
-                rc = pg_error(c, res, err, "loading", l->table);
-            }
-        }
-        PQclear(res);
-        if (conn_lost(c))
-            break;
-    }
-    if (rc == COPY_OK && conn_lost(c))
-        rc = pg_error(c, NULL, err, "loading", l->table);
+    rc = copy_verdict(l, line, err);
     if (rc == COPY_OK && l->fk_state == FK_DEFERRED) {
         int n = fk_check(l, a, b, err);
         if (n < 0)
@@ -2010,31 +2022,18 @@ static int stream_end(pg_load *l, cut_error *err)
         copy_finish(c, err, "loading", l->table);
         return rc;
     }
-    int rc = CUT_OK;
-    PGresult *res;
-    while ((res = PQgetResult(c->pg)) != NULL) {
-        if (rc == CUT_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
-            if (!conn_lost(c) && is_row_error(res)) {
-                char column[128];
-                long line = copy_line(res, column, sizeof(column));
-                const char *why = row_reason(l, res, column);
-                if (line > 0)
-                    rc = cut_error_set(err, CUT_ESERVER, "row %" PRId64 " of the rows loaded: %s",
-                                       l->stream_base + line, why);
-                else
-                    rc = cut_error_set(err, CUT_ESERVER, "a row loaded: %s", why);
-                cut_error_set_table(err, l->table);
-                err->line = line > 0 ? (long)(l->stream_base + line) : 0;
-            } else {
-                rc = pg_error(c, res, err, "loading", l->table);
-            }
-        }
-        PQclear(res);
-        if (conn_lost(c))
-            break;
+    long line;
+    int rc = copy_verdict(l, &line, err);
+    if (rc == COPY_ROW_ERROR) {
+        const char *why = cut_buf_cstr(&l->reason);
+        if (line > 0)
+            rc = cut_error_set(err, CUT_ESERVER, "row %" PRId64 " of the rows loaded: %s",
+                               l->stream_base + line, why);
+        else
+            rc = cut_error_set(err, CUT_ESERVER, "a row loaded: %s", why);
+        cut_error_set_table(err, l->table);
+        err->line = line > 0 ? (long)(l->stream_base + line) : 0;
     }
-    if (rc == CUT_OK && conn_lost(c))
-        rc = pg_error(c, NULL, err, "loading", l->table);
     l->stream_base += l->stream_rows;
     l->stream_rows = 0;
     return rc;
