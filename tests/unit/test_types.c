@@ -2,6 +2,8 @@
  * test_types.c — the logical types and their canonical forms (types.c),
  * time zones (tz.c) and canonical JSON (json.c).
  */
+#include <float.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -493,6 +495,44 @@ static void test_format_double_is_shortest_round_trip(void **state)
     assert_string_equal(b, "1e+06");
     cut_format_double(123456, 32, b);
     assert_string_equal(b, "123456");
+}
+
+/* cut_parse_double reads back exactly what cut_format_double writes, and nothing else. */
+static void test_parse_double_reads_canonical_floats_only(void **state)
+{
+    (void)state;
+    static const double vals[] = {0.1, 1.0 / 3, 0.1 + 0.2, 1e300, 1e-5, -2.5, 5e-324,
+                                  1.7976931348623157e308, 2.5e-7, 123456789012345.0};
+    char b[40];
+    double d;
+    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+        int n = cut_format_double(vals[i], 64, b);
+        assert_int_equal(cut_parse_double(b, (size_t)n, 64, &d), 0);
+        assert_memory_equal(&d, &vals[i], sizeof(d));
+    }
+    /* width 32: read as a float, not a double narrowed (no double rounding) */
+    float f = 1.0f / 3;
+    int n = cut_format_double(f, 32, b);
+    assert_int_equal(cut_parse_double(b, (size_t)n, 32, &d), 0);
+    assert_true((float)d == f);
+    assert_int_equal(cut_parse_double("3.4028235e+38", 13, 32, &d), 0);
+    assert_true((float)d == FLT_MAX);
+    assert_int_equal(cut_parse_double("NaN", 3, 64, &d), 0);
+    assert_true(isnan(d));
+    assert_int_equal(cut_parse_double("Infinity", 8, 64, &d), 0);
+    assert_true(isinf(d) && d > 0);
+    assert_int_equal(cut_parse_double("-Infinity", 9, 64, &d), 0);
+    assert_true(isinf(d) && d < 0);
+    static const char *const bad[] = {"", " 1", "1 ", "0x10", "inf", "nan", "1e+39", "1e999",
+                                      "1,5", "12abc", "--1"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int w = strcmp(bad[i], "1e+39") == 0 ? 32 : 64;
+        if (cut_parse_double(bad[i], strlen(bad[i]), w, &d) != CUT_EDATA)
+            fail_msg("took '%s'", bad[i]);
+    }
+    /* exactly len bytes: what follows is not read */
+    assert_int_equal(cut_parse_double("2.5e-7xyz", 6, 64, &d), 0);
+    assert_true(d == 2.5e-7);
 }
 
 static void test_float_canonical_input_is_same(void **state)
@@ -1582,6 +1622,7 @@ int main(void)
         cmocka_unit_test(test_numeric_handles_arbitrary_length_without_double),
         cmocka_unit_test(test_numeric_rejects_garbage_and_huge_exponents),
         cmocka_unit_test(test_format_double_is_shortest_round_trip),
+        cmocka_unit_test(test_parse_double_reads_canonical_floats_only),
         cmocka_unit_test(test_float_canonical_input_is_same),
         cmocka_unit_test(test_float_rewrites_to_shortest_form),
         cmocka_unit_test(test_float_negative_zero_is_zero),
