@@ -1291,6 +1291,7 @@ static void usage(FILE *fp)
         "Usage:\n"
         "  " PROG " gym --scale SF (--sqlite FILE | --csv DIR | --tsv DIR) [--seed N] [--force]\n"
         "  " PROG " sql --sqlite FILE [--force] SCRIPT.sql\n"
+        "  " PROG " hold --sqlite FILE DIR\n"
         "  " PROG " --help\n"
         "\n"
         "gym: write the messy legacy gym booking database (tables clients, bookings).\n"
@@ -1309,6 +1310,11 @@ static void usage(FILE *fp)
         "     creating it when missing; with --force an existing FILE is replaced.\n"
         "     The script runs in one transaction (unless it issues its own BEGIN); on\n"
         "     error that is rolled back and a newly created FILE is removed.\n"
+        "\n"
+        "hold: take the SQLite database FILE's write lock (BEGIN IMMEDIATE), create\n"
+        "     DIR/held, wait until DIR/release exists (at most 120 s), then let go\n"
+        "     without writing. Readers go on meanwhile; a writer waits: tests use it\n"
+        "     to hold a load at a known moment.\n"
         "\n"
         "  -h, --help         show this help\n"
         "\n"
@@ -1716,6 +1722,50 @@ static int cmd_sql(int argc, char **argv)
     return fflush(stdout) == 0 ? 0 : EXIT_USAGE;
 }
 
+static int cmd_hold(int argc, char **argv)
+{
+    struct options o = {0};
+    int rc = parse_options(argc, argv, &o);
+    if (rc)
+        return rc;
+    if (o.help) {
+        usage(stdout);
+        return 0;
+    }
+    if (o.out_kind != OPT_SQLITE || optind != argc - 1)
+        return usage_error("hold: give --sqlite FILE and one DIR");
+    const char *dir = argv[optind];
+    char held[4096], release[4096];
+    snprintf(held, sizeof(held), "%s/held", dir);
+    snprintf(release, sizeof(release), "%s/release", dir);
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(o.out, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        sqlite_fail(db, o.out);
+        sqlite3_close(db);
+        return runtime_error();
+    }
+    sqlite3_busy_timeout(db, 30000);
+    rc = sqlite_exec(db, "BEGIN IMMEDIATE");
+    FILE *f = rc < 0 ? NULL : fopen(held, "w");
+    if (rc == 0 && !f)
+        rc = fail("cannot create %s: %s", held, strerror(errno));
+    if (f && fclose(f) != 0)
+        rc = fail("cannot write %s: %s", held, strerror(errno));
+    struct stat st;
+    double t0 = now_seconds();
+    while (rc == 0 && stat(release, &st) != 0) {
+        if (now_seconds() - t0 > 120) {
+            rc = fail("%s did not appear within 120 s", release);
+            break;
+        }
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rc < 0 ? runtime_error() : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -1729,5 +1779,7 @@ int main(int argc, char **argv)
         return cmd_gym(argc - 1, argv + 1);
     if (strcmp(argv[1], "sql") == 0)
         return cmd_sql(argc - 1, argv + 1);
-    return usage_error("unknown sub-command '%s' (want gym or sql)", argv[1]);
+    if (strcmp(argv[1], "hold") == 0)
+        return cmd_hold(argc - 1, argv + 1);
+    return usage_error("unknown sub-command '%s' (want gym, sql or hold)", argv[1]);
 }

@@ -220,7 +220,18 @@ if [ $tmpfs -eq 1 ]; then
     # b) The journal's disk fills while migrate runs: the run cannot record its steps
     #    any more; it stops, puts the target back from its snapshot (on another disk),
     #    and the journal, once there is room, blocks the target until restore --journal.
+    #    The moment is held: the target's write lock is taken first (cutover-fixture
+    #    hold), so the migrate step waits for it while the disk fills.
     rm -f jdisk/filler jdisk/cutover.db*
+    rm -rf hold5 && mkdir hold5
+    "$CUTOVER_FIXTURE" hold --sqlite j5.db hold5 &
+    holder=$!
+    i=0
+    until [ -e hold5/held ]; do
+        i=$((i + 1))
+        [ $i -lt 1200 ] && kill -0 $holder 2>/dev/null || { fail "5b: the lock was not taken"; break; }
+        sleep 0.05
+    done
     "$CUTOVER" run -q "$map" --journal jdisk/cutover.db --snapshot j5-run.cutsnap >j5b.out 2>&1 &
     bg=$!
     i=0
@@ -231,6 +242,8 @@ if [ $tmpfs -eq 1 ]; then
         sleep 0.05
     done
     fill jdisk
+    touch hold5/release
+    wait $holder || fail "5b: the lock holder failed"
     set +e
     wait $bg
     st=$?
