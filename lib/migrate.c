@@ -24,8 +24,6 @@ typedef struct mig_table {
     double started; /* first chunk's start (0 = not started) */
     int left;       /* chunks not finished */
     int failed;
-    int indexed;    /* its deferred indexes were built (under s->mu) */
-    int undeferred; /* all its deferred constraints went back (under s->mu) */
 } mig_table;
 
 typedef struct mig_state {
@@ -464,79 +462,33 @@ int cut_deferred_constraints_pending(cut_mapping *m, const cut_run_opts *o, cut_
     return n;
 }
 
-/* Runs the index builds among a table's stored statements (they concern the table
-   alone), leaving the file for the rest; each can run again (IF NOT EXISTS). */
-static int build_indexes(cut_conn *tgt, const char *path, const char *table, cut_error *err)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return errno == ENOENT ? CUT_OK
-                               : cut_error_set(err, CUT_EIO, "cannot read %s: %s", path,
-                                               strerror(errno));
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    int rc = CUT_OK;
-    while (rc == CUT_OK && (len = getline(&line, &cap, f)) > 0) {
-        if (strncmp(line, "CREATE INDEX ", 13) != 0)
-            continue;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
-        if ((rc = tgt->drv->exec(tgt, line, err))) {
-            cut_error_prefix(err, "recreating an index of %s (its definition stays in %s)",
-                             table, path);
-            cut_error_set_table(err, table);
-        }
-    }
-    free(line);
-    fclose(f);
-    return rc;
-}
-
 /*
- * A table's last chunk is done (s->table_done): with deferred constraints, what can go
- * back now does, on this worker, while the other workers go on loading. A table whose
- * parents are all loaded gets all its constraints back; one still waiting for a parent
- * gets its indexes; and each loaded child that waited for this table gets the rest.
+ * A table's last chunk is done (s->table_done): with deferred constraints, its own go
+ * back now, on this worker, while the other workers go on loading. Its parents are
+ * loaded already (children wait for them), unless a foreign key cycle made one of them
+ * come later: then the end of the run puts them back, with everything else left.
  */
 static int table_loaded(cut_sched *s, int table, cut_conn *tgt, cut_error *err)
 {
-    mig_state *ms = s->ud;
-    const cut_plan *p = s->p;
+    const cut_tplan *tp = &s->p->t[table];
     if (!s->deferred)
         return CUT_OK;
-    for (int y = 0; y < p->n; y++) {
-        const cut_tplan *tp = &p->t[y];
-        int child = 0;
-        for (int d = 0; d < tp->ndeps; d++)
-            child = child || tp->deps[d] == table;
-        if (y != table && !child)
-            continue;
-        /* Claim the work under the lock, do it outside. */
-        pthread_mutex_lock(&s->mu);
-        int ready = s->left[y] == 0 && !ms->t[y].undeferred, all = ready;
-        for (int d = 0; d < tp->ndeps && all; d++)
-            all = s->left[tp->deps[d]] == 0;
-        int index = ready && !all && !ms->t[y].indexed;
-        if (all)
-            ms->t[y].undeferred = 1;
-        if (index || all)
-            ms->t[y].indexed = 1;
-        pthread_mutex_unlock(&s->mu);
-        if (!index && !all)
-            continue;
-        char *path = cut_table_file(p, tp, CONSTRAINTS_SUFFIX);
-        if (!path)
-            return cut_error_set(err, CUT_ENOMEM, "out of memory");
-        cut_log(CUT_LOG_DEBUG, "%s: loaded; %s while other tables load", tp->mt->target,
-                all ? "its deferred constraints go back" : "its deferred indexes are built");
-        int rc = all ? restore_constraints(tgt, path, tp->mt->target, err)
-                     : build_indexes(tgt, path, tp->mt->target, err);
-        free(path);
-        if (rc)
-            return rc;
-    }
-    return CUT_OK;
+    pthread_mutex_lock(&s->mu);
+    int parents = 1;
+    for (int d = 0; d < tp->ndeps; d++)
+        parents = parents && s->left[tp->deps[d]] == 0;
+    pthread_mutex_unlock(&s->mu);
+    if (!parents)
+        return CUT_OK;
+    char *path = cut_table_file(s->p, tp, CONSTRAINTS_SUFFIX);
+    if (!path)
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    if (access(path, F_OK) == 0)
+        cut_log(CUT_LOG_DEBUG, "%s: loaded; its deferred constraints go back while other "
+                "tables load", tp->mt->target);
+    int rc = restore_constraints(tgt, path, tp->mt->target, err);
+    free(path);
+    return rc;
 }
 
 static int defer_all(const cut_plan *p, cut_conn *tgt, cut_error *err)
