@@ -39,6 +39,40 @@ expect_not() {
     if grep -qF -- "$2" "$1"; then fail "$1 should not contain: $2"; fi
 }
 
+# sqlite_hold DB DIR — takes the SQLite database DB's write lock in the background
+# (cutover-fixture hold) and returns once it is held: a load into DB then waits until
+# sqlite_release DIR. Readers go on.
+sqlite_hold() {
+    rm -rf "$2" && mkdir "$2"
+    "$CUTOVER_FIXTURE" hold --sqlite "$1" "$2" &
+    hold_pid=$!
+    i=0
+    until [ -e "$2/held" ]; do
+        i=$((i + 1))
+        [ $i -lt 1200 ] && kill -0 $hold_pid 2>/dev/null || { fail "$1: its write lock was not taken"; return 0; }
+        sleep 0.05
+    done
+}
+
+sqlite_release() {
+    touch "$1/release"
+    wait $hold_pid || fail "the holder of $1 failed"
+}
+
+# wait_migrating PID [REPORT OPTIONS] — until the journal shows migrate running, while
+# the run PID lives.
+wait_migrating() {
+    wm_pid=$1
+    shift
+    i=0
+    until "$CUTOVER" report "$@" --format json 2>/dev/null |
+        grep -q '"name": "migrate", "status": "running"'; do
+        i=$((i + 1))
+        [ $i -lt 1200 ] && kill -0 $wm_pid 2>/dev/null || { fail "migrate never ran"; return 0; }
+        sleep 0.05
+    done
+}
+
 sql() { # sql DBFILE "STATEMENTS" — runs SQL on a SQLite file
     printf '%s\n' "$2" | "$CUTOVER_FIXTURE" sql --sqlite "$1" - >/dev/null
 }

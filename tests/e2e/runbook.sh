@@ -186,26 +186,12 @@ expect after.runs "go (resumed)"
 # snapshot with --journal records it and lifts the block.
 # The moment is held: the target's write lock is taken first (cutover-fixture hold), so
 # the migrate step waits for it when SIGTERM comes.
-rm -rf hold3 && mkdir hold3
-"$CUTOVER_FIXTURE" hold --sqlite "$work/big/gym.db" hold3 &
-holder=$!
-i=0
-until [ -e hold3/held ]; do
-    i=$((i + 1))
-    [ $i -lt 1200 ] && kill -0 $holder 2>/dev/null || { fail "the lock was not taken"; break; }
-    sleep 0.05
-done
+sqlite_hold "$work/big/gym.db" hold3
 "$CUTOVER" run -q gym.yaml >term.out 2>&1 &
 pid=$!
-i=0
-until "$CUTOVER" report --format json 2>/dev/null | grep -q '"name": "migrate", "status": "running"'; do
-    i=$((i + 1))
-    [ $i -lt 1200 ] || { fail "run 3 never showed migrate running"; break; }
-    sleep 0.05
-done
+wait_migrating $pid
 kill -TERM $pid
-touch hold3/release
-wait $holder || fail "the lock holder failed"
+sqlite_release hold3
 st=0
 wait $pid || st=$?
 [ $st -eq 2 ] || { fail "SIGTERM: exit $st, wanted 2"; cat term.out >&2; }

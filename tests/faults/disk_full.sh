@@ -223,27 +223,12 @@ if [ $tmpfs -eq 1 ]; then
     #    The moment is held: the target's write lock is taken first (cutover-fixture
     #    hold), so the migrate step waits for it while the disk fills.
     rm -f jdisk/filler jdisk/cutover.db*
-    rm -rf hold5 && mkdir hold5
-    "$CUTOVER_FIXTURE" hold --sqlite j5.db hold5 &
-    holder=$!
-    i=0
-    until [ -e hold5/held ]; do
-        i=$((i + 1))
-        [ $i -lt 1200 ] && kill -0 $holder 2>/dev/null || { fail "5b: the lock was not taken"; break; }
-        sleep 0.05
-    done
+    sqlite_hold j5.db hold5
     "$CUTOVER" run -q "$map" --journal jdisk/cutover.db --snapshot j5-run.cutsnap >j5b.out 2>&1 &
     bg=$!
-    i=0
-    until "$CUTOVER" report --journal jdisk/cutover.db --format json 2>/dev/null |
-        grep -q '"name": "migrate", "status": "running"'; do
-        i=$((i + 1))
-        [ $i -lt 1200 ] && kill -0 $bg 2>/dev/null || { fail "5b: migrate never ran"; break; }
-        sleep 0.05
-    done
+    wait_migrating $bg --journal jdisk/cutover.db
     fill jdisk
-    touch hold5/release
-    wait $holder || fail "5b: the lock holder failed"
+    sqlite_release hold5
     set +e
     wait $bg
     st=$?
