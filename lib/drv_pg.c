@@ -1163,8 +1163,8 @@ static int defer_begin(defer_tx *d, pg_conn *c, const cut_table *t, cut_error *e
                   "deferring the constraints of", t->name);
 }
 
-/* Keeps undo (one or two statements, owned from here) and runs drop. */
-static int defer_drop(defer_tx *d, char *undo1, char *undo2, const char *drop, const char *what,
+/* Keeps undo (one or two statements) and runs drop; all three are owned from here. */
+static int defer_drop(defer_tx *d, char *undo1, char *undo2, char *drop, const char *what,
                       cut_error *err)
 {
     int rc = push_stmt(&d->v, &d->nv, undo1);
@@ -1172,9 +1172,12 @@ static int defer_drop(defer_tx *d, char *undo1, char *undo2, const char *drop, c
         rc = push_stmt(&d->v, &d->nv, undo2);
     else
         free(undo2);
-    if (rc || !drop)
-        return cut_error_set(err, CUT_ENOMEM, "out of memory");
-    return pg_cmd(d->c, drop, err, what, d->t->name);
+    if (rc == CUT_OK && drop)
+        rc = pg_cmd(d->c, drop, err, what, d->t->name);
+    else
+        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+    free(drop);
+    return rc;
 }
 
 static int defer_end(defer_tx *d, int rc,
@@ -1236,9 +1239,8 @@ static int pg_defer_constraints(cut_conn *base, const cut_table *t,
         char *undo = strncmp(def, head, strlen(head)) == 0
                          ? cut_asprintf("CREATE INDEX IF NOT EXISTS %s", def + strlen(head))
                          : cut_strdup(def);
-        char *drop = cut_asprintf("DROP INDEX %s", PQgetvalue(idx, r, 0));
-        rc = defer_drop(&d, undo, NULL, drop, "dropping an index of", err);
-        free(drop);
+        rc = defer_drop(&d, undo, NULL, cut_asprintf("DROP INDEX %s", PQgetvalue(idx, r, 0)),
+                        "dropping an index of", err);
     }
     for (int r = 0; rc == CUT_OK && fks && r < PQntuples(fks); r++) {
         const char *name = PQgetvalue(fks, r, 0), *def = PQgetvalue(fks, r, 1);
@@ -1246,9 +1248,8 @@ static int pg_defer_constraints(cut_conn *base, const cut_table *t,
                                  "VALID; EXCEPTION WHEN duplicate_object THEN NULL; END $cutover$",
                                  qt, name, def);
         char *val = cut_asprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", qt, name);
-        char *drop = cut_asprintf("ALTER TABLE %s DROP CONSTRAINT %s", qt, name);
-        rc = defer_drop(&d, add, val, drop, "dropping a foreign key of", err);
-        free(drop);
+        rc = defer_drop(&d, add, val, cut_asprintf("ALTER TABLE %s DROP CONSTRAINT %s", qt, name),
+                        "dropping a foreign key of", err);
     }
     PQclear(idx);
     PQclear(fks);
@@ -1289,10 +1290,9 @@ static int pg_defer_keys(cut_conn *base, const cut_table *t,
     }
     for (int r = 0; rc == CUT_OK && keys && r < PQntuples(keys); r++) {
         const char *name = PQgetvalue(keys, r, 0), *def = PQgetvalue(keys, r, 1);
-        char *add = cut_asprintf("ALTER TABLE %s ADD CONSTRAINT %s %s", qt, name, def);
-        char *drop = cut_asprintf("ALTER TABLE %s DROP CONSTRAINT %s", qt, name);
-        rc = defer_drop(&d, add, NULL, drop, "dropping a key of", err);
-        free(drop);
+        rc = defer_drop(&d, cut_asprintf("ALTER TABLE %s ADD CONSTRAINT %s %s", qt, name, def),
+                        NULL, cut_asprintf("ALTER TABLE %s DROP CONSTRAINT %s", qt, name),
+                        "dropping a key of", err);
     }
     PQclear(keys);
     return defer_end(&d, rc, keep, ud, err);
