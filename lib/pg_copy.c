@@ -357,21 +357,31 @@ static int put_numeric(cut_buf *b, const char *p, size_t len)
         ip++;
         ni--;
     }
-    int gi = (ni + 3) / 4, gf = (nf + 3) / 4, k0 = 0, k1 = gi + gf - 1;
-    while (k0 <= k1 && group(ip, ni, fp, nf, gi, k0) == 0)
-        k0++;
-    while (k1 >= k0 && group(ip, ni, fp, nf, gi, k1) == 0)
-        k1--;
-    int nd = k1 >= k0 ? k1 - k0 + 1 : 0, weight = nd ? gi - 1 - k0 : 0;
-    unsigned char *w = field(b, 8 + 2 * (size_t)nd);
+    /* Every group once, then the zero groups at either end dropped. */
+    int gi = (ni + 3) / 4, ng = gi + (nf + 3) / 4;
+    unsigned char *w = field(b, 8 + 2 * (size_t)ng);
     if (!w)
         return CUT_ENOMEM;
+    unsigned char *g = w + 8;
+    int k0 = -1, k1 = -1;
+    for (int k = 0; k < ng; k++) {
+        unsigned v = group(ip, ni, fp, nf, gi, k);
+        be16(g + 2 * k, (uint16_t)v);
+        if (v) {
+            k1 = k;
+            if (k0 < 0)
+                k0 = k;
+        }
+    }
+    int nd = k0 >= 0 ? k1 - k0 + 1 : 0, weight = nd ? gi - 1 - k0 : 0;
+    if (nd && k0)
+        memmove(g, g + 2 * k0, 2 * (size_t)nd);
+    b->len -= 2 * (size_t)(ng - nd);
+    be32(w - 4, (uint32_t)(8 + 2 * nd));
     be16(w, (uint16_t)nd);
     be16(w + 2, (uint16_t)(int16_t)weight);
     be16(w + 4, neg && nd ? 0x4000 : 0);
     be16(w + 6, (uint16_t)nf);
-    for (int k = 0; k < nd; k++)
-        be16(w + 8 + 2 * k, (uint16_t)group(ip, ni, fp, nf, gi, k0 + k));
     return CUT_OK;
 }
 
