@@ -2,8 +2,8 @@
  * sched.c — the worker pool of migrate and verify. Work is a list of tasks (a
  * table, or a key-range chunk of one); each worker owns its source and target
  * connections and takes a ready task of the largest table first (the largest
- * chunk of it), so that the big tables finish early and what follows them (a
- * deferred index build, s->table_done) overlaps the loading of the small ones.
+ * chunk of it), so that the big tables finish early and what follows a table's
+ * load (s->table_done: its deferred constraints) overlaps the loading of others.
  * For a load, a task is ready when every task of the tables its table
  * references is done, so foreign keys hold at every commit; with deferred
  * constraints too, so that a run that fails leaves no row whose parent is

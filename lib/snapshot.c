@@ -2080,6 +2080,18 @@ typedef struct load_ctx {
     const cut_snapshot_opts *o;
 } load_ctx;
 
+/* The key of a snapshot row ("id=42"), in out; nothing for a table without one. */
+static void row_key(const cut_table *t, const cut_cell *row, cut_buf *out)
+{
+    const char **names = t->npk ? calloc((size_t)t->ncols, sizeof(char *)) : NULL;
+    if (!names)
+        return;
+    for (int i = 0; i < t->ncols; i++)
+        names[i] = t->cols[i].name;
+    cut_render_key(row, t->pk, t->npk, names, out);
+    free(names);
+}
+
 static void load_refused(void *ud, int row, const char *reason)
 {
     load_ctx *lc = ud;
@@ -2087,17 +2099,8 @@ static void load_refused(void *ud, int row, const char *reason)
         return;
     snprintf(lc->reason, sizeof(lc->reason), "%s", reason);
     cut_buf key = {0};
-    const cut_table *t = lc->st->t;
-    if (t->npk) {
-        const char **names = calloc((size_t)t->ncols, sizeof(char *));
-        if (names) {
-            for (int i = 0; i < t->ncols; i++)
-                names[i] = t->cols[i].name;
-            cut_render_key(cut_batch_crow(lc->cur, row), t->pk, t->npk, names, &key);
-            snprintf(lc->key, sizeof(lc->key), "%s", cut_buf_cstr(&key) ? key.p : "");
-            free(names);
-        }
-    }
+    row_key(lc->st->t, cut_batch_crow(lc->cur, row), &key);
+    snprintf(lc->key, sizeof(lc->key), "%s", key.len ? cut_buf_cstr(&key) : "");
     cut_buf_free(&key);
 }
 
@@ -2131,15 +2134,7 @@ static int find_batch(void *ud, cut_batch *b, cut_error *err)
         fc->seen += b->nrows;
         return CUT_OK;
     }
-    const cut_table *t = fc->t;
-    const char **names = calloc((size_t)t->ncols, sizeof(char *));
-    if (names) {
-        for (int i = 0; i < t->ncols; i++)
-            names[i] = t->cols[i].name;
-        cut_render_key(cut_batch_crow(b, (int)(fc->want - fc->seen - 1)), t->pk, t->npk, names,
-                       &fc->key);
-        free(names);
-    }
+    row_key(fc->t, cut_batch_crow(b, (int)(fc->want - fc->seen - 1)), &fc->key);
     return CUT_EINTR; /* found: the read stops here */
 }
 

@@ -113,6 +113,22 @@ expect bn.out "written by a newer cutover (format 2"
 run 1 v6.out "$CUTOVER" verify -q "$map"
 expect v6.out "changed  id=43"
 
+# 6b. A row the target's own check refuses fails the restore, naming its key, and
+#     nothing changes (SQLite refuses it row by row, PostgreSQL at the end of its COPY:
+#     tests/integration/snapshot_servers.sh).
+sql checked-src.db "CREATE TABLE checked (id INTEGER PRIMARY KEY, qty INTEGER);
+                    INSERT INTO checked VALUES (1, 1), (2, 2), (3, -5), (4, 4);"
+sql checked.db "CREATE TABLE checked (id INTEGER PRIMARY KEY, qty INTEGER CHECK (qty >= 0));
+                INSERT INTO checked VALUES (9, 9);"
+run 0 cs.out "$CUTOVER" snapshot -q "sqlite:$work/checked-src.db" -o checked.cutsnap
+run 0 cb.out "$CUTOVER" snapshot -q "sqlite:$work/checked.db" -o checked-before.cutsnap
+run 2 cr.out "$CUTOVER" restore -q checked.cutsnap --target "sqlite:$work/checked.db"
+expect cr.out "the target refused a row id=3"
+expect cr.out "CHECK constraint failed"
+run 0 ca.out "$CUTOVER" snapshot -q "sqlite:$work/checked.db" -o checked-after.cutsnap
+[ "$(grep '^checked ' cb.out)" = "$(grep '^checked ' ca.out)" ] && grep -q '^checked  *1 ' ca.out ||
+    { fail "a refused restore changed checked"; cat cb.out ca.out >&2; }
+
 # 7. Usage errors and help.
 for c in snapshot restore inspect; do
     run 0 h.out "$CUTOVER" $c --help
