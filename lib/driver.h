@@ -95,6 +95,10 @@ typedef struct cut_load_opts {
     int range_col;
     int has_lo, has_hi;
     int64_t lo, hi;
+    /* One of several loads of the table (chunks): load_commit leaves the identity and
+       serial sequences alone, and the caller calls set_sequences once the table is
+       loaded. Ignored by a driver without set_sequences. */
+    int sequences_later;
 } cut_load_opts;
 
 /* A deferral of some of a table's constraints (defer_constraints, defer_keys below). */
@@ -152,11 +156,13 @@ typedef struct cut_driver {
        drops happen in that transaction instead (a savepoint, no commit of their own).
        NULL when the engine has nothing to gain. */
     cut_defer_fn *defer_constraints;
-    /* Inside a transaction begun by tx_begin only (restore, where any refused row rolls
-       everything back): drops t's primary key and unique constraints that nothing
-       references any more (call it after defer_constraints of every table), handing
-       keep() the statements that add them back; building a key once after the load is
-       cheaper than keeping it up row by row. NULL when the engine has nothing to gain. */
+    /* Drops t's primary key and unique constraints that nothing references any more
+       (call it after defer_constraints of every table), handing keep() the statements
+       that add them back, in a transaction of its own or inside tx_begin's, as
+       defer_constraints does: building a key once after the load is cheaper than keeping
+       it up row by row. A duplicate key then fails the key's rebuild instead of being
+       refused at its row (a restore rolls back; a deferred migrate fails and keeps the
+       statement). NULL when the engine has nothing to gain. */
     cut_defer_fn *defer_keys;
     /* An explicit write transaction spanning several loads (restore). */
     int (*tx_begin)(cut_conn *c, cut_error *err);
@@ -174,9 +180,21 @@ typedef struct cut_driver {
     int (*load_rows)(cut_load *l, const cut_batch *b, cut_reject_fn rej, void *ud,
                      cut_error *err);
     /* Finishes the load: identity / serial / auto-increment counters are moved past the
-       loaded keys, then the transaction commits (unless in_tx). Frees l. */
+       loaded keys (unless o->sequences_later), then the transaction commits (unless
+       in_tx). Frees l. */
     int (*load_commit)(cut_load *l, cut_error *err);
     void (*load_abort)(cut_load *l);                  /* rolls back and frees */
+    /* Moves t's identity / serial counters past its largest key (back to their start
+       when it is empty), in a statement of its own: after the chunks of a table, once
+       (each would otherwise read the table's largest key at its commit, which costs a
+       scan while a deferred migrate has the key dropped). NULL when each load_commit
+       does it. */
+    int (*set_sequences)(cut_conn *c, const cut_table *t, cut_error *err);
+    /* Tidies t after a bulk load, outside any transaction, before the constraints
+       deferred for the load are rebuilt (PostgreSQL: VACUUM, which sets the rows' hint
+       bits and the visibility map once, so that the key and index builds read less and
+       the foreign key validations scan indexes only). NULL when nothing would help. */
+    int (*tidy)(cut_conn *c, const cut_table *t, cut_error *err);
 
     /* Runs one SQL statement (tests, DDL for restore). NULL for CSV. */
     int (*exec)(cut_conn *c, const char *sql, cut_error *err);

@@ -100,6 +100,7 @@ typedef struct pg_load {
     char *copy_sql_bin;   /* the same COPY in binary format */
     int batch_bin;        /* the current batch is encoded in binary */
     int whole;            /* cut_load_opts.whole: batches stream through one COPY */
+    int sequences_later;  /* cut_load_opts.sequences_later: the commit leaves them */
     int streaming;        /* that COPY is open */
     int stream_bin;       /* ... in binary */
     int64_t stream_base;  /* rows sent by the COPYs before it */
@@ -298,13 +299,18 @@ static int pg_connect(const cut_url *url, int mode, cut_conn **out, cut_error *e
     c->latin1 = enc && strcmp(enc, "LATIN1") == 0;
     char setup[512];
     /* extra_float_digits > 0 means shortest round-trip output from PostgreSQL 12 on; older
-       servers need 3 for exact (if longer) digits, which cut_canon shortens. */
+       servers need 3 for exact (if longer) digits, which cut_canon shortens. A writer's
+       commits are synchronous whatever the server's default: a chunk journaled as
+       committed must survive a crash of the server (and the rows of a commit that is not
+       flushed yet get no hint bits, so a VACUUM right after the load could not mark their
+       pages all-visible). */
     snprintf(setup, sizeof(setup),
              "SET DateStyle = ISO; SET TimeZone = 'UTC'; SET IntervalStyle = iso_8601; "
              "SET extra_float_digits = %d; SET bytea_output = hex; SET statement_timeout = 0; "
              "SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0%s",
              c->version >= 120000 ? 1 : 3,
-             mode == CUT_OPEN_WRITE ? "" : "; SET default_transaction_read_only = on");
+             mode == CUT_OPEN_WRITE ? "; SET synchronous_commit = on"
+                                    : "; SET default_transaction_read_only = on");
     int rc = pg_cmd(c, setup, err, "setting up the session", NULL);
     if (rc) {
         cut_error_prefix(err, "%s", c->where);
@@ -1224,10 +1230,16 @@ static int pg_defer_constraints(cut_conn *base, const cut_table *t,
             rc = err->code;
     }
     if (rc == CUT_OK) {
+        /* With each foreign key, whether an index of the table (one dropped here comes
+           back before the key does) starts with its columns. */
         fks = pg_query(d.c,
-                       "SELECT pg_catalog.quote_ident(conname), pg_catalog.pg_get_constraintdef(oid) "
-                       "FROM pg_catalog.pg_constraint WHERE conrelid = $1::pg_catalog.regclass "
-                       "AND contype = 'f' ORDER BY conname",
+                       "SELECT pg_catalog.quote_ident(k.conname), "
+                       "pg_catalog.pg_get_constraintdef(k.oid), EXISTS (SELECT 1 FROM "
+                       "pg_catalog.pg_index x WHERE x.indrelid = k.conrelid AND x.indpred IS "
+                       "NULL AND x.indexprs IS NULL AND (x.indkey::pg_catalog.int2[])"
+                       "[0:pg_catalog.array_length(k.conkey, 1) - 1] = k.conkey) "
+                       "FROM pg_catalog.pg_constraint k WHERE k.conrelid = "
+                       "$1::pg_catalog.regclass AND k.contype = 'f' ORDER BY k.conname",
                        1, params, err, "reading the foreign keys of", t->name);
         if (!fks)
             rc = err->code;
@@ -1247,7 +1259,15 @@ static int pg_defer_constraints(cut_conn *base, const cut_table *t,
         char *add = cut_asprintf("DO $cutover$ BEGIN ALTER TABLE %s ADD CONSTRAINT %s %s NOT "
                                  "VALID; EXCEPTION WHEN duplicate_object THEN NULL; END $cutover$",
                                  qt, name, def);
-        char *val = cut_asprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", qt, name);
+        /* The validation is one anti-join of the table with the referenced one. When an
+           index leads with the key's columns, a merge of two index scans reads them in
+           order (0.13 s for the gym's 1.2M bookings after a VACUUM, against 0.8 s for
+           the hash join the planner picks on a freshly loaded table's statistics). */
+        char *val = PQgetvalue(fks, r, 2)[0] == 't'
+                        ? cut_asprintf("SET enable_hashjoin = off; ALTER TABLE %s VALIDATE "
+                                       "CONSTRAINT %s; RESET enable_hashjoin",
+                                       qt, name)
+                        : cut_asprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", qt, name);
         rc = defer_drop(&d, add, val, cut_asprintf("ALTER TABLE %s DROP CONSTRAINT %s", qt, name),
                         "dropping a foreign key of", err);
     }
@@ -1260,9 +1280,6 @@ static int pg_defer_keys(cut_conn *base, const cut_table *t,
                          int (*keep)(void *ud, char *const *stmts, int n, cut_error *err),
                          void *ud, cut_error *err)
 {
-    if (!((pg_conn *)base)->in_tx)
-        return cut_error_set(err, CUT_EINVAL, "PostgreSQL: keys are deferred only inside a "
-                                              "restore's transaction");
     defer_tx d;
     int rc = defer_begin(&d, (pg_conn *)base, t, err);
     const char *qt = cut_buf_cstr(&d.q);
@@ -1270,11 +1287,12 @@ static int pg_defer_keys(cut_conn *base, const cut_table *t,
     PGresult *keys = NULL;
     if (rc == CUT_OK) {
         /* A plain table's own primary key and unique constraints (not inherited, not a
-           partition's) that no foreign key depends on: the restored tables' own foreign
+           partition's) that no foreign key depends on: the loaded tables' own foreign
            keys are dropped already, another table's would keep its key in place. */
         keys = pg_query(d.c,
                         "SELECT pg_catalog.quote_ident(k.conname), "
-                        "pg_catalog.pg_get_constraintdef(k.oid) "
+                        "pg_catalog.pg_get_constraintdef(k.oid), "
+                        "pg_catalog.quote_literal(k.conname), pg_catalog.quote_literal($1) "
                         "FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class r "
                         "ON r.oid = k.conrelid WHERE k.conrelid = $1::pg_catalog.regclass "
                         "AND k.contype IN ('p', 'u') AND r.relkind = 'r' AND k.conparentid = 0 "
@@ -1290,8 +1308,13 @@ static int pg_defer_keys(cut_conn *base, const cut_table *t,
     }
     for (int r = 0; rc == CUT_OK && keys && r < PQntuples(keys); r++) {
         const char *name = PQgetvalue(keys, r, 0), *def = PQgetvalue(keys, r, 1);
-        rc = defer_drop(&d, cut_asprintf("ALTER TABLE %s ADD CONSTRAINT %s %s", qt, name, def),
-                        NULL, cut_asprintf("ALTER TABLE %s DROP CONSTRAINT %s", qt, name),
+        /* Stored before the drop commits, so it may find the key still there. */
+        char *add = cut_asprintf("DO $cutover$ BEGIN IF NOT EXISTS (SELECT 1 FROM "
+                                 "pg_catalog.pg_constraint WHERE conrelid = "
+                                 "%s::pg_catalog.regclass AND conname = %s) THEN ALTER TABLE %s "
+                                 "ADD CONSTRAINT %s %s; END IF; END $cutover$",
+                                 PQgetvalue(keys, r, 3), PQgetvalue(keys, r, 2), qt, name, def);
+        rc = defer_drop(&d, add, NULL, cut_asprintf("ALTER TABLE %s DROP CONSTRAINT %s", qt, name),
                         "dropping a key of", err);
     }
     PQclear(keys);
@@ -1532,6 +1555,7 @@ static int pg_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
             rc = find_deferrable_fks(l, t, o, err);
     }
     l->whole = o->whole;
+    l->sequences_later = o->sequences_later;
     l->fk_state = l->nfk && !l->whole ? FK_UNDECIDED : FK_KEPT;
     if (rc) {
         if (l->own_tx)
@@ -2091,18 +2115,17 @@ static int pg_load_rows(cut_load *base, const cut_batch *b, cut_reject_fn rej, v
     return rc;
 }
 
-/* Moves every identity / serial sequence of the table past its largest key (or back to its
-   start when the table is empty, so that nextval gives the first value). */
-static int reset_sequences(pg_load *l, cut_error *err)
+/* Moves every identity / serial sequence of the table qname past its largest key (or back
+   to its start when the table is empty, so that nextval gives the first value). */
+static int reset_sequences(pg_conn *c, const char *qname, const char *table, cut_error *err)
 {
-    pg_conn *c = l->c;
     static const char *const seq_sql =
         "SELECT a.attname, pg_catalog.pg_get_serial_sequence($1, a.attname) "
         "FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::pg_catalog.regclass "
         "AND a.attnum > 0 AND NOT a.attisdropped "
         "AND pg_catalog.pg_get_serial_sequence($1, a.attname) IS NOT NULL";
-    const char *p1[1] = {l->qname};
-    PGresult *res = pg_query(c, seq_sql, 1, p1, err, "setting the sequences of", l->table);
+    const char *p1[1] = {qname};
+    PGresult *res = pg_query(c, seq_sql, 1, p1, err, "setting the sequences of", table);
     if (!res)
         return err->code;
     int rc = CUT_OK;
@@ -2120,10 +2143,10 @@ static int reset_sequences(pg_load *l, cut_error *err)
         cut_buf_printf(&sql, ") ELSE min(");
         quote_ident(&sql, PQgetvalue(res, r, 0));
         cut_buf_printf(&sql, ") END AS v FROM %s) m WHERE s.seqrelid = $1::pg_catalog.regclass",
-                       l->qname);
+                       qname);
         const char *p[1] = {seq};
         PGresult *r2 = cut_buf_cstr(&sql)
-                           ? pg_query(c, sql.p, 1, p, err, "setting the sequences of", l->table)
+                           ? pg_query(c, sql.p, 1, p, err, "setting the sequences of", table)
                            : NULL;
         if (!r2)
             rc = sql.p ? err->code : cut_error_set(err, CUT_ENOMEM, "out of memory");
@@ -2143,8 +2166,8 @@ static int pg_load_commit(cut_load *base, cut_error *err)
         rc = pg_cmd(c, "RELEASE SAVEPOINT cut_load", err, "loading", l->table);
     if (rc == CUT_OK && l->fk_state == FK_DEFERRED)
         rc = restore_fks(l, err);
-    if (rc == CUT_OK)
-        rc = reset_sequences(l, err);
+    if (rc == CUT_OK && !l->sequences_later)
+        rc = reset_sequences(c, l->qname, l->table, err);
     if (l->own_tx) {
         if (rc == CUT_OK)
             rc = pg_commit(c, err, l->table);
@@ -2152,6 +2175,27 @@ static int pg_load_commit(cut_load *base, cut_error *err)
             PQclear(PQexec(c->pg, "ROLLBACK"));
     }
     load_free(l);
+    return rc;
+}
+
+static int pg_tidy(cut_conn *base, const cut_table *t, cut_error *err)
+{
+    cut_buf q = {0};
+    cut_buf_printf(&q, "VACUUM ");
+    quote_table(&q, t);
+    int rc = cut_buf_cstr(&q) ? pg_cmd((pg_conn *)base, q.p, err, "vacuuming", t->name)
+                              : cut_error_set(err, CUT_ENOMEM, "out of memory");
+    cut_buf_free(&q);
+    return rc;
+}
+
+static int pg_set_sequences(cut_conn *base, const cut_table *t, cut_error *err)
+{
+    cut_buf q = {0};
+    quote_table(&q, t);
+    int rc = cut_buf_cstr(&q) ? reset_sequences((pg_conn *)base, q.p, t->name, err)
+                              : cut_error_set(err, CUT_ENOMEM, "out of memory");
+    cut_buf_free(&q);
     return rc;
 }
 
@@ -2192,6 +2236,8 @@ const cut_driver cut_driver_pg = {
     .begin_read_at = pg_begin_read_at,
     .defer_constraints = pg_defer_constraints,
     .defer_keys = pg_defer_keys,
+    .set_sequences = pg_set_sequences,
+    .tidy = pg_tidy,
     .key_bounds = pg_key_bounds,
     .begin_read = pg_begin_read,
     .end_read = pg_end_read,

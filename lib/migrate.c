@@ -18,12 +18,15 @@
 #define DEFAULT_CHUNK_ROWS 250000
 #define MAX_CHUNKS 4096
 
-/* Per-table bookkeeping shared by the workers (guarded by s->progress_lock). */
+/* Per-table bookkeeping shared by the workers (guarded by s->progress_lock, but for
+   keys_out: s->mu). */
 typedef struct mig_table {
     int64_t rows;   /* source rows read so far, all chunks */
     double started; /* first chunk's start (0 = not started) */
     int left;       /* chunks not finished */
     int failed;
+    int resumed;  /* chunks of it were committed by an interrupted run (set before the run) */
+    int keys_out; /* its keys are dropped until its deferred constraints go back */
 } mig_table;
 
 typedef struct mig_state {
@@ -148,8 +151,12 @@ static int migrate_task(cut_sched *s, int ti, cut_conn *src, cut_conn *tgt, cut_
     cut_scan_opts range;
     memset(&range, 0, sizeof(range));
     if (ch->ranged) {
-        lo.ranged = 1;
+        /* A table loaded from scratch was empty at the start and each of its ranges is
+           loaded once: only a resumed table's chunk can find rows of its own range (an
+           interrupted run committed it but did not journal it), and deletes them. */
+        lo.ranged = ms->t[task->table].resumed;
         lo.allow_nonempty = 1;
+        lo.sequences_later = 1; /* set once, when the table is loaded (set_sequences) */
         lo.range_col = task->range_tcol;
         lo.has_lo = ch->has_lo;
         lo.has_hi = ch->has_hi;
@@ -249,6 +256,15 @@ static int migrate_task(cut_sched *s, int ti, cut_conn *src, cut_conn *tgt, cut_
 
 /* ------------------------------------------------------------- planning */
 
+/* Whether table i is loaded in several chunks. */
+static int chunked(const cut_sched *s, int i)
+{
+    for (int k = 0; k < s->ntasks; k++)
+        if (s->tasks[k].table == i && s->tasks[k].chunk.count > 1)
+            return 1;
+    return 0;
+}
+
 /* The target column the source key is copied to as is, or -1. */
 static int bare_target_of(const cut_tplan *tp, int scan_idx)
 {
@@ -336,6 +352,9 @@ static int plan_tasks(cut_sched *s, int i, cut_conn *src, int64_t chunk_rows, in
 
 typedef struct keep_ctx {
     const char *path;
+    int first; /* the statements go before those stored already (keys: the foreign keys
+                  added back after them refer to them) */
+    int kept;  /* statements were stored */
 } keep_ctx;
 
 /* Stores the statements that recreate a table's constraints, one per line, durably,
@@ -354,6 +373,8 @@ static int keep_statements(void *ud, char *const *stmts, int n, cut_error *err)
         free(tmp);
         return rc;
     }
+    for (int i = 0; k->first && i < n; i++)
+        fprintf(f, "%s\n", stmts[i]); /* catalog definitions are single lines */
     FILE *old = fopen(k->path, "r");
     if (old) {
         char buf[8192];
@@ -362,8 +383,8 @@ static int keep_statements(void *ud, char *const *stmts, int n, cut_error *err)
             fwrite(buf, 1, got, f);
         fclose(old);
     }
-    for (int i = 0; i < n; i++)
-        fprintf(f, "%s\n", stmts[i]); /* catalog definitions are single lines */
+    for (int i = 0; !k->first && i < n; i++)
+        fprintf(f, "%s\n", stmts[i]);
     if (fflush(f) != 0 || fsync(fileno(f)) != 0)
         rc = cut_error_set(err, CUT_EIO, "cannot write %s: %s", tmp, strerror(errno));
     if (fclose(f) != 0 && rc == CUT_OK)
@@ -372,16 +393,19 @@ static int keep_statements(void *ud, char *const *stmts, int n, cut_error *err)
         rc = cut_error_set(err, CUT_EIO, "cannot write %s: %s", k->path, strerror(errno));
     if (rc)
         unlink(tmp);
+    else
+        k->kept = 1;
     free(tmp);
     return rc;
 }
 
 /*
- * Runs the statements stored for a table (recreating its indexes and foreign keys) and
- * removes the file once they all ran. A missing file is nothing to do.
+ * Runs the statements stored for a table (recreating its keys, indexes and foreign
+ * keys) and removes the file once they all ran. A missing file is nothing to do. With t
+ * (the table was just loaded), the driver first tidies it (tidy).
  */
 static int restore_constraints(cut_conn *tgt, const char *path, const char *table,
-                               cut_error *err)
+                               const cut_table *t, cut_error *err)
 {
     FILE *f = fopen(path, "r");
     if (!f)
@@ -391,7 +415,7 @@ static int restore_constraints(cut_conn *tgt, const char *path, const char *tabl
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
-    int rc = CUT_OK;
+    int rc = t && tgt->drv->tidy ? tgt->drv->tidy(tgt, t, err) : CUT_OK;
     while (rc == CUT_OK && (len = getline(&line, &cap, f)) > 0) {
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
@@ -432,7 +456,7 @@ int cut_restore_constraints(cut_mapping *m, const cut_run_opts *o, int *restored
             if (!tgt)
                 rc = cut_connect(m->target, CUT_OPEN_WRITE, &tgt, err);
             if (rc == CUT_OK)
-                rc = restore_constraints(tgt, path, m->tables[i].target, err);
+                rc = restore_constraints(tgt, path, m->tables[i].target, NULL, err);
             if (rc == CUT_OK)
                 (*restored)++;
         }
@@ -465,18 +489,20 @@ int cut_deferred_constraints_pending(cut_mapping *m, const cut_run_opts *o, cut_
 /*
  * A table's last chunk is done (s->table_done): with deferred constraints, its own go
  * back now, on this worker, while the other workers go on loading. Its parents are
- * loaded already (children wait for them), unless a foreign key cycle made one of them
- * come later: then the end of the run puts them back, with everything else left.
+ * loaded already (children wait for them), and their keys, which its foreign keys refer
+ * to, are back unless the worker of a parent is still at it or a foreign key cycle made
+ * a parent come later: then the end of the run puts them back, with everything else left.
  */
 static int table_loaded(cut_sched *s, int table, cut_conn *tgt, cut_error *err)
 {
     const cut_tplan *tp = &s->p->t[table];
+    mig_state *ms = s->ud;
     if (!s->deferred)
         return CUT_OK;
     pthread_mutex_lock(&s->mu);
     int parents = 1;
     for (int d = 0; d < tp->ndeps; d++)
-        parents = parents && s->left[tp->deps[d]] == 0;
+        parents = parents && s->left[tp->deps[d]] == 0 && !ms->t[tp->deps[d]].keys_out;
     pthread_mutex_unlock(&s->mu);
     if (!parents)
         return CUT_OK;
@@ -486,22 +512,41 @@ static int table_loaded(cut_sched *s, int table, cut_conn *tgt, cut_error *err)
     if (access(path, F_OK) == 0)
         cut_log(CUT_LOG_DEBUG, "%s: loaded; its deferred constraints go back while other "
                 "tables load", tp->mt->target);
-    int rc = restore_constraints(tgt, path, tp->mt->target, err);
+    int rc = restore_constraints(tgt, path, tp->mt->target, tp->tgt, err);
     free(path);
+    if (rc == CUT_OK) {
+        pthread_mutex_lock(&s->mu);
+        ms->t[table].keys_out = 0;
+        pthread_mutex_unlock(&s->mu);
+    }
     return rc;
 }
 
-static int defer_all(const cut_plan *p, cut_conn *tgt, cut_error *err)
+/*
+ * Drops what a load does better without, keeping the statements that recreate it:
+ * every table's foreign keys and secondary indexes, then, once no foreign key of the
+ * mapped tables needs them, the keys of the tables loaded from scratch (built once
+ * after the load, as pg_restore does, instead of row by row). A resumed table keeps its
+ * key: its chunks delete their own key ranges before they load again.
+ */
+static int defer_all(const cut_plan *p, cut_conn *tgt, mig_table *mt, cut_error *err)
 {
-    for (int i = 0; i < p->n; i++) {
-        char *path = cut_table_file(p, &p->t[i], CONSTRAINTS_SUFFIX);
-        if (!path)
-            return cut_error_set(err, CUT_ENOMEM, "out of memory");
-        keep_ctx k = {path};
-        int rc = tgt->drv->defer_constraints(tgt, p->t[i].tgt, keep_statements, &k, err);
-        free(path);
-        if (rc)
-            return rc;
+    for (int pass = 0; pass < 2; pass++) {
+        cut_defer_fn *defer = pass ? tgt->drv->defer_keys : tgt->drv->defer_constraints;
+        for (int i = 0; defer && i < p->n; i++) {
+            if (pass && mt[i].resumed)
+                continue;
+            char *path = cut_table_file(p, &p->t[i], CONSTRAINTS_SUFFIX);
+            if (!path)
+                return cut_error_set(err, CUT_ENOMEM, "out of memory");
+            keep_ctx k = {path, pass, 0};
+            int rc = defer(tgt, p->t[i].tgt, keep_statements, &k, err);
+            free(path);
+            if (rc)
+                return rc;
+            if (pass)
+                mt[i].keys_out = k.kept;
+        }
     }
     return CUT_OK;
 }
@@ -515,7 +560,8 @@ static int undefer_all(const cut_plan *p, cut_conn *tgt, cut_error *err)
         char *path = cut_table_file(p, &p->t[i], CONSTRAINTS_SUFFIX);
         cut_error e;
         cut_error_clear(&e);
-        int rc = path ? restore_constraints(tgt, path, p->t[i].mt->target, &e) : CUT_ENOMEM;
+        int rc = path ? restore_constraints(tgt, path, p->t[i].mt->target, p->t[i].tgt, &e)
+                      : CUT_ENOMEM;
         free(path);
         if (rc && !first) {
             first = rc;
@@ -544,15 +590,13 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
     cut_sched s;
     memset(&s, 0, sizeof(s));
     mig_state ms = {NULL, o ? o->chunks : NULL};
-    int *resumed = NULL;
     int rc;
     double t0 = cut_now();
     if ((rc = cut_plan_open(m, o, CUT_OPEN_WRITE, &src, &tgt, &p, err)))
         goto done;
     r = cut_result_new_for_plan(p);
     ms.t = calloc((size_t)p->n + 1, sizeof(mig_table));
-    resumed = calloc((size_t)p->n + 1, sizeof(int));
-    if (!r || !ms.t || !resumed) {
+    if (!r || !ms.t) {
         rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
         goto done;
     }
@@ -586,7 +630,7 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
         ms.t[t->table].left++;
         if (ms.hooks && ms.hooks->is_done && ms.hooks->is_done(ms.hooks->ud, &t->chunk)) {
             t->state = 2;
-            resumed[t->table] = 1;
+            ms.t[t->table].resumed = 1;
             merge_chunk(tr, &t->chunk);
             ms.t[t->table].rows += t->chunk.source_rows;
             ms.t[t->table].left--;
@@ -595,7 +639,7 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
     for (int i = 0; i < p->n; i++) {
         if (ms.t[i].left == 0)
             r->tables[i].status = CUT_TABLE_OK; /* committed by the interrupted run */
-        if (!resumed[i])
+        if (!ms.t[i].resumed)
             cut_reject_files(p, &p->t[i], unlink_file, NULL); /* stale chunk files too */
     }
 
@@ -607,7 +651,22 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
                 tgt->drv->name);
         defer = 0;
     }
-    if (defer && (rc = defer_all(p, tgt, err)))
+    /* A resumed table first gets back what an interrupted deferred run dropped: its
+       chunks delete their key ranges before loading again, which wants its key. */
+    for (int i = 0; i < p->n && rc == CUT_OK; i++) {
+        if (!ms.t[i].resumed)
+            continue;
+        char *path = cut_table_file(p, &p->t[i], CONSTRAINTS_SUFFIX);
+        if (path && access(path, F_OK) == 0)
+            cut_log(CUT_LOG_INFO, "%s: resumed; the constraints the interrupted migrate "
+                    "dropped go back before its chunks load again", p->t[i].mt->target);
+        rc = path ? restore_constraints(tgt, path, p->t[i].mt->target, NULL, err)
+                  : cut_error_set(err, CUT_ENOMEM, "out of memory");
+        free(path);
+    }
+    if (rc)
+        goto undefer;
+    if (defer && (rc = defer_all(p, tgt, ms.t, err)))
         goto undefer;
     s.deferred = defer;
 
@@ -620,7 +679,7 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
         goto done;
     }
     for (int i = p->n - 1; i >= 0; i--)
-        if (!resumed[i])
+        if (!ms.t[i].resumed)
             tabs[nt++] = p->t[i].tgt;
     if (o && o->truncate && nt)
         rc = tgt->drv->truncate(tgt, tabs, nt, err);
@@ -630,11 +689,8 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
     /* A chunked table is loaded by several transactions: refuse a non-empty one here,
        before any of them (a whole-table load checks in its own transaction). */
     for (int i = 0; i < p->n && rc == CUT_OK && !(o && o->truncate); i++) {
-        int chunked = 0;
-        for (int k = 0; k < s.ntasks; k++)
-            chunked = chunked || (s.tasks[k].table == i && s.tasks[k].chunk.count > 1);
         int64_t n = 0;
-        if (!chunked || resumed[i])
+        if (!chunked(&s, i) || ms.t[i].resumed)
             continue;
         if ((rc = tgt->drv->count_rows(tgt, p->t[i].tgt, &n, err)))
             break;
@@ -668,10 +724,14 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
     }
 undefer:
     {
-        /* Also after a failure: the exact definitions go back in any case. */
+        /* Also after a failure: the exact definitions go back in any case, then the
+           sequences of the chunked tables are set past the keys their chunks committed. */
         cut_error e;
         cut_error_clear(&e);
         int urc = undefer_all(p, tgt, &e);
+        for (int i = 0; i < p->n && urc == CUT_OK && tgt->drv->set_sequences; i++)
+            if (chunked(&s, i))
+                urc = tgt->drv->set_sequences(tgt, p->t[i].tgt, &e);
         if (urc && rc == CUT_OK) {
             rc = urc;
             *err = e;
@@ -691,7 +751,6 @@ done:
         cut_result_free(r);
     cut_sched_free(&s);
     free(ms.t);
-    free(resumed);
     cut_plan_free(p);
     cut_disconnect(src);
     cut_disconnect(tgt);

@@ -175,7 +175,8 @@ static const char migrate_help[] =
     "cannot be converted or loaded go to a reject file (one JSON object per line:\n"
     "table, key, source line, column, value, reason); every source row is loaded,\n"
     "filtered or rejected, and the report shows that the counts add up.\n"
-    "Each table is loaded in one transaction: a table that fails is rolled back.\n"
+    "Each table, or key-range chunk of a big table, is loaded in one transaction:\n"
+    "one that fails is rolled back.\n"
     "\n"
     "Options:\n"
     "  --source URL       use this source instead of the mapping's\n"
@@ -190,14 +191,17 @@ static const char migrate_help[] =
     "  --chunk-rows N     split tables with a single integer key into key ranges of\n"
     "                     about N rows, loaded in parallel, one transaction each\n"
     "                     (default: options.chunk_rows, else 250000; 0 = never)\n"
-    "  --defer-constraints  drop the targets' foreign keys and non-unique indexes while\n"
-    "                     loading, recreate them after (foreign keys validated), also\n"
-    "                     when the load fails (PostgreSQL; default: the mapping's\n"
+    "  --defer-constraints  drop the targets' foreign keys, non-unique indexes and\n"
+    "                     keys while loading, recreate them after (foreign keys\n"
+    "                     validated), also when the load fails; a duplicate key or a\n"
+    "                     missing parent then fails the rebuild instead of being\n"
+    "                     rejected (PostgreSQL; default: the mapping's\n"
     "                     options.defer_constraints); --no-defer-constraints: never\n"
     "  -q, --quiet        no progress on stderr\n"
     "  -h, --help         show this help\n"
     "\n"
-    "Exit status: 0 success, 2 error (nothing of a failed table is committed).\n";
+    "Exit status: 0 success, 2 error (nothing of a failed table or chunk is\n"
+    "committed).\n";
 
 static int cmd_migrate(int argc, char **argv)
 {

@@ -1,10 +1,14 @@
 #!/bin/sh
 # pg_defer.sh — deferred constraints against a private PostgreSQL (make check):
-#   1. migrate --defer-constraints (chunked, parallel) is Go, and every foreign key and
-#      secondary index comes back exactly as it was (definitions compared);
+#   1. migrate --defer-constraints (chunked, parallel) is Go, and every key, foreign key
+#      and secondary index comes back exactly as it was (definitions compared);
 #   2. a migrate that fails (interrupted) still puts the exact definitions back;
 #   3. kill -9 while the constraints are dropped: their definitions stay in
-#      <table>.constraints.sql, check warns, the next migrate recreates them.
+#      <table>.constraints.sql, check warns, the next migrate recreates them;
+#   4. kill -9 of a deferred `cutover run` with chunks of bookings committed, then
+#      `run --resume`: Go, no row twice, the definitions as they were;
+#   5. a duplicate key in the source fails the key's rebuild, naming the key, and the
+#      definition stays stored until a migrate puts it back.
 set -eu
 : "${CUT_SRCDIR:?run through make check}"
 if [ "${1:-}" != --inside ]; then
@@ -20,62 +24,60 @@ psql -X -q -v ON_ERROR_STOP=1 "$G" -f "$CUT_SRCDIR/fixtures/gym-target.pg.sql"
 "$CUTOVER_FIXTURE" gym --scale 4 --sqlite legacy.db >/dev/null 2>&1
 export GYM_SOURCE=sqlite:$work/legacy.db GYM_PG_TARGET=$G
 map=$CUT_SRCDIR/mappings/gym-pg.yaml
-defs() { # every foreign key and index definition of the public schema, sorted
-    psql -X -At "$G" -c "SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated FROM pg_constraint WHERE contype = 'f' UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1"
+defs() { # every key, foreign key and index definition of the public schema, sorted
+    psql -X -At "$G" -c "SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated FROM pg_constraint WHERE contype IN ('f', 'p', 'u') UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1"
 }
 defs > before.txt
-[ "$(grep -c . before.txt)" -ge 4 ] || fail "the fixture schema should have foreign keys and indexes"
+[ "$(grep -c . before.txt)" -ge 6 ] || fail "the fixture schema should have keys, foreign keys and indexes"
 
 # 1. deferred, chunked, parallel: Go, definitions identical. Parents still load first
 #    (every members chunk starts before any bookings chunk, though bookings is the larger
-#    table), and bookings' constraints go back as soon as it is loaded.
+#    table); each table's constraints (members: its key) go back as soon as it is loaded,
+#    after a VACUUM, and the foreign key is validated by a merge of two index scans.
 run 0 m1.out "$CUTOVER" -vv migrate -q --defer-constraints --chunk-rows 5000 --jobs 2 "$map"
 first_b=$(grep -n "PostgreSQL: bookings loads" m1.out | head -n 1 | cut -d: -f1)
 last_m=$(grep -n "PostgreSQL: members loads" m1.out | tail -n 1 | cut -d: -f1)
 [ -n "$first_b" ] && [ -n "$last_m" ] && [ "$last_m" -lt "$first_b" ] ||
     fail "a bookings chunk started before the last members chunk (lines $last_m, $first_b)"
 expect m1.out "bookings: loaded; its deferred constraints go back while other tables load"
-expect_not m1.out "members: loaded; its deferred constraints go back"
+expect m1.out "members: loaded; its deferred constraints go back while other tables load"
+[ "$(psql -X -At "$G" -c "SELECT vacuum_count > 0 FROM pg_stat_user_tables WHERE relname = 'bookings'")" = t ] ||
+    fail "bookings was not vacuumed before its constraints went back"
 defs > after.txt
 cmp -s before.txt after.txt || { fail "constraints differ after a deferred migrate"; diff before.txt after.txt >&2 || true; }
 run 0 v1.out "$CUTOVER" verify -q "$map"
 expect v1.out "Go: 2 tables"
 [ -z "$(ls gym-pg.rejects/*.constraints.sql 2>/dev/null)" ] || fail "constraint files left after a good run"
 
-# 2. a migrate that fails (interrupted with SIGINT mid-load) still restores them.
+# 2. a migrate that fails (SIGINT while a pausing trigger holds the third chunk of
+#    bookings at id 5000) still restores them.
+pg_pause "$G" bookings
 "$CUTOVER" migrate -q --truncate --defer-constraints --chunk-rows 2000 --jobs 1 "$map" >m2.out 2>&1 &
 pid=$!
-sleep 0.6
-kill -INT $pid 2>/dev/null || true
+pg_paused "$G" || fail "the bookings load never paused"
+kill -INT $pid 2>/dev/null || fail "the migrate ended before SIGINT"
 set +e
 wait $pid
 st=$?
 set -e
-if [ $st -eq 2 ]; then
-    expect m2.out "interrupted"
-    defs > after2.txt
-    cmp -s before.txt after2.txt || { fail "constraints differ after an interrupted migrate"; diff before.txt after2.txt >&2 || true; }
-else
-    echo "note: the migrate finished before SIGINT (status $st)" >&2
-fi
+pg_unpause "$G" bookings
+[ $st -eq 2 ] || fail "an interrupted migrate exits 2 (got $st)"
+expect m2.out "interrupted"
+defs > after2.txt
+cmp -s before.txt after2.txt || { fail "constraints differ after an interrupted migrate"; diff before.txt after2.txt >&2 || true; }
 
-# 3. kill -9 while they are dropped; check warns; the next migrate puts them back.
+# 3. kill -9 while they are dropped (held as in 2); check warns; the next migrate puts
+#    them back.
+pg_pause "$G" bookings
+"$CUTOVER" migrate -q --truncate --defer-constraints --chunk-rows 2000 --jobs 1 "$map" >k.out 2>&1 &
+pid=$!
+pg_paused "$G" || fail "the bookings load never paused"
 killed=0
-for delay in 0.4 0.8 1.2; do
-    "$CUTOVER" migrate -q --truncate --defer-constraints --chunk-rows 2000 --jobs 1 "$map" >k.out 2>&1 &
-    pid=$!
-    sleep $delay
-    if kill -9 $pid 2>/dev/null; then
-        wait $pid 2>/dev/null || true
-        if ls gym-pg.rejects/*.constraints.sql >/dev/null 2>&1; then
-            killed=1
-            break
-        fi
-    else
-        wait $pid 2>/dev/null || true
-    fi
-done
+kill -9 $pid 2>/dev/null && killed=1
+wait $pid 2>/dev/null || true
+pg_unpause "$G" bookings
 [ $killed -eq 1 ] || fail "could not kill a migrate while its constraints were dropped"
+ls gym-pg.rejects/*.constraints.sql >/dev/null 2>&1 || fail "no stored definitions after the kill"
 if [ $killed -eq 1 ]; then
     [ "$(psql -X -At "$G" -c "SELECT count(*) FROM pg_constraint WHERE contype = 'f'")" = 0 ] ||
         fail "the foreign key should be dropped after the kill"
@@ -87,4 +89,49 @@ if [ $killed -eq 1 ]; then
     run 0 v3.out "$CUTOVER" verify -q "$map"
     expect v3.out "Go: 2 tables"
 fi
+
+# 4. kill -9 of a deferred run while bookings loads: a pausing trigger holds its third
+#    chunk (ids 4000..5999) at id 5000, two chunks committed and journaled. The resume
+#    puts bookings' key back before its chunks load again (each first deletes its range).
+sed 's/^  max_rejects: 0 .*/  max_rejects: 0\n  chunk_rows: 2000\n  defer_constraints: true/' "$map" >defer.yaml
+grep -q "defer_constraints: true" defer.yaml || fail "could not write defer.yaml"
+pg_pause "$G" bookings
+"$CUTOVER" run -q --jobs 1 defer.yaml >r4.out 2>&1 &
+pid=$!
+pg_paused "$G" || fail "the bookings load never paused"
+kill -9 $pid 2>/dev/null || fail "the run ended before the kill"
+wait $pid 2>/dev/null || true
+pg_unpause "$G" bookings
+[ "$(psql -X -At "$G" -c "SELECT count(*) FROM pg_constraint WHERE conname = 'bookings_pkey'")" = 0 ] ||
+    fail "bookings' key should be dropped while it loads"
+committed=$(psql -X -At "$G" -c "SELECT count(*) FROM bookings")
+[ "$committed" -ge 4000 ] || fail "two chunks of bookings should be committed (found $committed rows)"
+run 0 r4b.out "$CUTOVER" -v run -q --resume defer.yaml
+expect r4b.out "Go"
+expect r4b.out "bookings: resumed; the constraints the interrupted migrate dropped go back before its chunks load again"
+defs > after4.txt
+cmp -s before.txt after4.txt || { fail "constraints differ after a resumed deferred run"; diff before.txt after4.txt >&2 || true; }
+run 0 v4.out "$CUTOVER" verify -q defer.yaml
+expect v4.out "Go: 2 tables"
+[ "$(psql -X -At "$G" -c "SELECT count(*) - count(DISTINCT id) FROM bookings")" = 0 ] ||
+    fail "a bookings row was loaded twice"
+
+# 5. a duplicate source key: the deferred key's rebuild fails (exit 2), names the key and
+#    keeps the definition; with the duplicate gone, the next migrate puts the key back.
+sqlite3_dup() { "$CUTOVER_FIXTURE" sql --sqlite legacy.db - >/dev/null; }
+printf '%s\n' "CREATE TABLE c2 AS SELECT * FROM clients; DROP TABLE clients;
+  CREATE TABLE clients AS SELECT * FROM c2; DROP TABLE c2;
+  INSERT INTO clients SELECT * FROM clients WHERE id = 7;" | sqlite3_dup
+run 2 m5.out "$CUTOVER" migrate -q --truncate --defer-constraints --chunk-rows 0 "$map"
+expect m5.out "members_pkey"
+expect m5.out "(id)=(7) is duplicated"
+expect m5.out "members.constraints.sql"
+[ "$(psql -X -At "$G" -c "SELECT count(*) FROM pg_constraint WHERE conname = 'members_pkey'")" = 0 ] ||
+    fail "members_pkey cannot be back while id 7 is there twice"
+run 0 c5.out "$CUTOVER" check "$map"
+expect c5.out "constraints an interrupted migrate dropped"
+printf '%s\n' "DELETE FROM clients WHERE rowid = (SELECT max(rowid) FROM clients WHERE id = 7);" | sqlite3_dup
+run 0 m5b.out "$CUTOVER" migrate -q --truncate "$map"
+defs > after5.txt
+cmp -s before.txt after5.txt || { fail "constraints differ after the duplicate was removed"; diff before.txt after5.txt >&2 || true; }
 finish
