@@ -2427,7 +2427,8 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
     }
     for (int i = 0; i < n; i++) {
         const snap_table *st = &s->tabs[rt[i].ti];
-        cut_load_opts lo = {.cols = rt[i].cols, .ncols = st->t->ncols, .in_tx = 1, .whole = 1};
+        cut_load_opts lo = {.cols = rt[i].cols, .ncols = st->t->ncols, .in_tx = 1, .whole = 1,
+                            .sequences_later = 1};
         load_ctx lc;
         memset(&lc, 0, sizeof(lc));
         lc.drv = c->drv;
@@ -2463,13 +2464,17 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
         }
         progress(o, st->t->name, "restore", lc.rows, (int64_t)st->rows, 1);
     }
-    /* Keys first: the foreign keys added back refer to them. */
+    /* Keys first: the foreign keys added back refer to them. Then the sequences, which
+       read each table's largest key (through the key, now that it is back). */
     if ((rc = run_deferred(c, &dkeys, cancel, "restore: adding back a key dropped for the load",
                            err)) ||
         (rc = run_deferred(c, &dfr, cancel,
                            "restore: recreating a foreign key or index dropped for the load",
                            err)))
         goto done;
+    for (int i = 0; i < n && c->drv->set_sequences; i++)
+        if ((rc = c->drv->set_sequences(c, rt[i].tgt, err)))
+            goto done;
     int mismatch = -1;
     for (int i = 0; i < n; i++) {
         const snap_table *st = &s->tabs[rt[i].ti];
