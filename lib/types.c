@@ -770,6 +770,41 @@ int cut_format_double(double v, int width, char *buf)
     char tmp[64];
     double av = fabs(v);
     int normal = f32 ? av >= FLT_MIN : av >= DBL_MIN;
+    /*
+     * Most doubles that databases hold are short decimals (prices, measures):
+     * m / 10^k for an integer m below 10^15. For such m and k <= 22 both are
+     * exact doubles, so their IEEE quotient is the correctly rounded value of
+     * the decimal, which is what strtod reads; when it equals v, that decimal
+     * is the one of at most 15 digits that reads back as v (there is only one),
+     * found without printf's multi-precision digits. The smallest k is tried
+     * first; av * 10^k is within 0.2 of m when v is that decimal, so rounding
+     * it finds m.
+     */
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    for (int k = 0; !f32 && normal && av < 1e15 && k < (int)(sizeof(p10) / sizeof(p10[0]));
+         k++) {
+        double sc = av * p10[k];
+        if (sc >= 1e15)
+            break;
+        double m = nearbyint(sc);
+        if (m < 1 || m / p10[k] != av)
+            continue;
+        char digs[24];
+        int nd = 0;
+        for (uint64_t u = (uint64_t)m; u; u /= 10)
+            digs[nd++] = (char)('0' + u % 10);
+        int x = nd - 1 - k;
+        for (int i = 0; i < nd / 2; i++) {
+            char c = digs[i];
+            digs[i] = digs[nd - 1 - i];
+            digs[nd - 1 - i] = c;
+        }
+        while (nd > 1 && digs[nd - 1] == '0')
+            nd--;
+        return float_layout(buf, v < 0, digs, nd, x, f32);
+    }
     int first = normal ? (f32 ? FLT_DIG : DBL_DIG) : 1, last = f32 ? 9 : 17;
     locale_t old = enter_c_locale();
     for (int prec = first; prec <= last; prec++) {

@@ -1156,6 +1156,45 @@ static void test_regexp_replace_flags_per_row_with_constant_pattern(void **state
     cut_expr_free(e);
 }
 
+/* The same call twice in a row (CASE WHEN regexp_replace(x, …) … THEN regexp_replace(x, …))
+   is answered from the last result: only when subject, pattern, replacement and flags are
+   all the same. */
+static void test_regexp_replace_repeated_call_is_the_same_call(void **state)
+{
+    (void)state;
+    prog p = {0};
+    src(&p, "s", CUT_T_TEXT);
+    src(&p, "r", CUT_T_TEXT);
+    ex(&p, "regexp_replace(s, '[^0-9]', '', 'g') || '|' || regexp_replace(s, '[^0-9]', '', 'g')");
+    ex(&p, "regexp_replace(s, '[^0-9]', r, 'g') || '|' || regexp_replace(s, '[^0-9]', 'x', 'g')");
+    ex(&p, "regexp_replace(s, '[^0-9]', '') || '|' || regexp_replace(s, '[^0-9]', '', 'g')");
+    ex(&p, "regexp_replace(s, '[0-9]', '', 'g') || '|' || regexp_replace(s, '[^0-9]', '', 'g')");
+    ex(&p, "regexp_replace(s, 'A', '', 'g') || '|' || regexp_replace(s, 'A', '', 'gi')");
+    cut_expr *e = compile_ok(&p);
+    run r;
+    run_init(&r);
+    cut_cell in[] = {txt("a1 b2 A3"), txt("-")};
+    eval_ok(e, in, &r);
+    assert_cell(&r.out[0], "123|123");
+    assert_cell(&r.out[1], "-1--2--3|x1xx2xx3");
+    assert_cell(&r.out[2], "1 b2 A3|123");
+    assert_cell(&r.out[3], "a b A|123");
+    assert_cell(&r.out[4], "a1 b2 3|1 b2 3");
+    in[0] = txt("9 z");
+    in[1] = txt("");
+    eval_ok(e, in, &r);
+    assert_cell(&r.out[0], "9|9");
+    assert_cell(&r.out[1], "9|9xx");
+    assert_cell(&r.out[2], "9z|9");
+    assert_cell(&r.out[3], " z|9");
+    assert_cell(&r.out[4], "9 z|9 z");
+    in[0] = txt("");
+    eval_ok(e, in, &r);
+    assert_cell(&r.out[0], "|");
+    run_free(&r);
+    cut_expr_free(e);
+}
+
 static void test_regexp_replace_backrefs_and_whole_match(void **state)
 {
     (void)state;
@@ -1423,6 +1462,7 @@ int main(void)
         cmocka_unit_test(test_regexp_replace_replaces_first_match_unless_g),
         cmocka_unit_test(test_regexp_replace_i_ignores_case),
         cmocka_unit_test(test_regexp_replace_flags_per_row_with_constant_pattern),
+        cmocka_unit_test(test_regexp_replace_repeated_call_is_the_same_call),
         cmocka_unit_test(test_regexp_replace_backrefs_and_whole_match),
         cmocka_unit_test(test_regexp_replace_unset_optional_group_gives_empty_text),
         cmocka_unit_test(test_regexp_replace_keeps_dollar_and_backslash_literal),

@@ -497,6 +497,84 @@ static void test_format_double_is_shortest_round_trip(void **state)
     assert_string_equal(b, "123456");
 }
 
+/* The significant digits (no leading or trailing zeros) and the exponent of the first
+   one of a decimal such as "-0.0025", "123.5", "1e+21" or "2.5e-07". */
+static void sci_digits(const char *s, char *digs, int *x)
+{
+    int nd = 0, point = -1, lead = 0, e = 0;
+    const char *p = s + (*s == '-');
+    for (; *p && *p != 'e'; p++) {
+        if (*p == '.') {
+            point = nd + lead;
+            continue;
+        }
+        if (*p == '0' && nd == 0) {
+            lead++;
+            continue;
+        }
+        digs[nd++] = *p;
+    }
+    if (*p == 'e')
+        e = atoi(p + 1);
+    int intlen = point < 0 ? nd + lead : point; /* digits before the point */
+    while (nd > 0 && digs[nd - 1] == '0')
+        nd--;
+    digs[nd] = '\0';
+    *x = intlen - lead - 1 + e;
+}
+
+/* The shortest digits that read back as v, the slow way: printf at 15, 16, 17 digits. */
+static void shortest_by_printf(double v, char *digs, int *x)
+{
+    char tmp[64];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
+        if (strtod(tmp, NULL) == v)
+            break;
+    }
+    sci_digits(tmp, digs, x);
+}
+
+/* cut_format_double finds short decimals without printf: it must give the digits printf's
+   search gives, for decimals of 1 to 15 digits at every scale, and for any other double. */
+static void test_format_double_matches_printf(void **state)
+{
+    (void)state;
+    char b[40], want[32], got[32], lit[64];
+    int wx, gx;
+    unsigned seed = 12345;
+    for (int i = 0; i < 200000; i++) {
+        double v;
+        seed = seed * 1103515245u + 12345u;
+        if (i % 4 == 3) {
+            /* any bit pattern of a normal double */
+            uint64_t bits = ((uint64_t)seed << 32) ^ ((uint64_t)(seed * 2654435761u) << 7) ^ i;
+            memcpy(&v, &bits, sizeof(v));
+            if (!isfinite(v) || fabs(v) < DBL_MIN)
+                continue;
+        } else {
+            /* a decimal of 1..15 digits, 0..22 of them after the point, maybe negative */
+            int nd = 1 + (int)(seed % 15), k = (int)((seed >> 8) % 23);
+            uint64_t m = 0;
+            for (int d = 0; d < nd; d++) {
+                seed = seed * 1103515245u + 12345u;
+                m = m * 10 + (seed >> 16) % 10;
+            }
+            if (m == 0)
+                m = 7;
+            snprintf(lit, sizeof(lit), "%s%llue-%d", i % 2 ? "-" : "", (unsigned long long)m, k);
+            v = strtod(lit, NULL);
+        }
+        cut_format_double(v, 64, b);
+        assert_true(strtod(b, NULL) == v);
+        shortest_by_printf(v, want, &wx);
+        sci_digits(b, got, &gx);
+        if (strcmp(want, got) != 0 || wx != gx)
+            fail_msg("%.17g: cut_format_double wrote %s (digits %s, exponent %d); printf's "
+                     "search gives digits %s, exponent %d", v, b, got, gx, want, wx);
+    }
+}
+
 /* cut_parse_double reads back exactly what cut_format_double writes, and nothing else. */
 static void test_parse_double_reads_canonical_floats_only(void **state)
 {
@@ -1622,6 +1700,7 @@ int main(void)
         cmocka_unit_test(test_numeric_handles_arbitrary_length_without_double),
         cmocka_unit_test(test_numeric_rejects_garbage_and_huge_exponents),
         cmocka_unit_test(test_format_double_is_shortest_round_trip),
+        cmocka_unit_test(test_format_double_matches_printf),
         cmocka_unit_test(test_parse_double_reads_canonical_floats_only),
         cmocka_unit_test(test_float_canonical_input_is_same),
         cmocka_unit_test(test_float_rewrites_to_shortest_form),
