@@ -53,6 +53,26 @@ hyperfine --style basic --runs "$runs" --export-json restore2.json \
     --prepare "$empty" -n "pg_restore" "pg_restore -d $U dump.fc" \
     --prepare "$empty" -n "pg_restore -j2" "pg_restore -j2 -d $U dump.fc" >&2
 
+# The same comparison interleaved (ILV rounds, default 5): the machine's speed drifts
+# between hyperfine's blocks. Each round restores the snapshot, then pg_restore -j2 into an
+# emptied schema, and ends with the snapshot's tables back for the next round.
+ILV=${ILV:-5}
+: >ilv.tsv
+i=1
+while [ "$i" -le "$ILV" ]; do
+    sh -c "$empty"
+    pg_restore -d "$U" dump.fc
+    t0=$(date +%s.%N)
+    "$CUTOVER" restore -q snap.cutsnap --target "$U" >/dev/null
+    t1=$(date +%s.%N)
+    sh -c "$empty"
+    t2=$(date +%s.%N)
+    pg_restore -j2 -d "$U" dump.fc
+    t3=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" 'BEGIN { printf "%.3f %.3f\n", b - a, d - c }' >>ilv.tsv
+    i=$((i + 1))
+done
+
 echo "== peak RSS" >&2
 # pg_restore left the tables as pg_dump saw them: restore once more into them.
 /usr/bin/time -f "%M %e" -o rss.snap "$CUTOVER" snapshot -q --force "$U" -o snap2.cutsnap >/dev/null
@@ -92,6 +112,10 @@ out=$src/bench/results-snapshot.md
     echo "| restore | \`cutover restore\` (one transaction: truncate, drop FK, index and PK, load into the existing tables, add back PK, index and FK, read back, digest proof) | $t_rest | | 1.00 |"
     echo "| | \`pg_restore\` (into an emptied schema: create, load, then build PK/FK/index) | $t_pgr | | $(ratio "$t_pgr" "$t_rest")x |"
     echo "| | \`pg_restore -j2\` | $t_pgr2 | | $(ratio "$t_pgr2" "$t_rest")x |"
+    if [ -s ilv.tsv ]; then
+        awk '{ a += $1; b += $2; la = la sep $1; lb = lb sep $2; sep = ", "; n++ }
+             END { printf "| restore, interleaved (%d rounds) | `cutover restore`, then `pg_restore -j2` | %.2f (%s) against %.2f (%s) | | cutover %.2fx pg_restore -j2 |\n", n, a / n, la, b / n, lb, a / b }' ilv.tsv
+    fi
     echo
     echo "Peak RSS (\`/usr/bin/time\`, maximum resident set): snapshot $rss_snap MB, restore $rss_rest MB."
     echo "After the last restore, \`cutover verify mappings/gym-pg.yaml\`: $go."
