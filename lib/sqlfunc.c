@@ -53,13 +53,14 @@ typedef struct fn_state {
     char *repl_raw;  /* the last regexp_replace replacement, as given */
     char *repl_pcre; /* ...and in PCRE2's syntax */
     cut_buf out;
-    cut_buf subj;    /* the subject, followed by JIT_PAD zero bytes */
-    /* The last regexp_replace: an expression often computes the same one twice in a row
-       (CASE WHEN regexp_replace(x, …) LIKE … THEN regexp_replace(x, …)). */
-    unsigned memo_gen; /* pattern (re_entry.gen), 0 = none */
+    cut_buf subj;    /* regexp's subject, followed by JIT_PAD zero bytes */
+    /* regexp_replace works in these buffers, which then hold the last call: an expression
+       often computes the same one twice in a row (CASE WHEN regexp_replace(x, …) LIKE …
+       THEN regexp_replace(x, …)), and the second is answered from them. */
+    unsigned memo_gen; /* the last call's pattern (re_entry.gen); 0 = no last call */
     int memo_global;
-    cut_buf memo_in;   /* subject */
-    cut_buf memo_out;  /* result */
+    cut_buf memo_in;   /* its subject, followed by JIT_PAD zero bytes */
+    cut_buf memo_out;  /* its result */
 } fn_state;
 
 static void re_entry_clear(re_entry *e)
@@ -86,18 +87,19 @@ static void fn_state_free(void *p)
     free(c);
 }
 
-/* s[0..n) copied with JIT_PAD zero bytes after it: a JIT-compiled match may read past a
-   subject's end, which valgrind reports, and which PCRE2 before 10.47 could let fault at
-   the end of a page (PCRE2Project/pcre2#984; Debian 12 ships 10.42). Here it reads the
-   padding. NULL when out of memory. */
-static const char *padded(fn_state *st, const char *s, size_t n)
+/* s[0..n) copied into b (b->len = n) with JIT_PAD zero bytes after it: a JIT-compiled
+   match may read past a subject's end, which valgrind reports, and which PCRE2 before
+   10.47 could let fault at the end of a page (PCRE2Project/pcre2#984; Debian 12 ships
+   10.42). Here it reads the padding. NULL when out of memory. */
+static const char *padded(cut_buf *b, const char *s, size_t n)
 {
-    cut_buf_reset(&st->subj);
-    if (cut_buf_reserve(&st->subj, n + JIT_PAD))
+    cut_buf_reset(b);
+    if (cut_buf_reserve(b, n + JIT_PAD))
         return NULL;
-    memcpy(st->subj.p, s, n);
-    memset(st->subj.p + n, 0, JIT_PAD);
-    return st->subj.p;
+    memcpy(b->p, s, n);
+    memset(b->p + n, 0, JIT_PAD);
+    b->len = n;
+    return b->p;
 }
 
 /* A result built in a scratch buffer, copied by SQLite; told it ends in a NUL when it
@@ -252,7 +254,8 @@ static void fn_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         return;
     const char *s = (const char *)sqlite3_value_text(argv[1]);
     int n = sqlite3_value_bytes(argv[1]);
-    const char *ps = s ? padded(sqlite3_user_data(ctx), s, (size_t)n) : NULL;
+    fn_state *st = sqlite3_user_data(ctx);
+    const char *ps = s ? padded(&st->subj, s, (size_t)n) : NULL;
     if (!ps) {
         sqlite3_result_error_nomem(ctx);
         return;
@@ -336,7 +339,8 @@ static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **ar
         result_text(ctx, &st->memo_out, st->memo_out.len);
         return;
     }
-    const char *ps = padded(st, s, n);
+    st->memo_gen = 0; /* until this call's subject and result are in place */
+    const char *ps = padded(&st->memo_in, s, n);
     if (!ps) {
         sqlite3_result_error_nomem(ctx);
         return;
@@ -344,7 +348,7 @@ static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **ar
     /* Like PostgreSQL, a group that did not take part (or does not exist) is empty. */
     uint32_t opts = PCRE2_SUBSTITUTE_OVERFLOW_LENGTH | PCRE2_SUBSTITUTE_UNSET_EMPTY |
                     PCRE2_SUBSTITUTE_UNKNOWN_UNSET | (global ? PCRE2_SUBSTITUTE_GLOBAL : 0);
-    cut_buf *out = &st->out;
+    cut_buf *out = &st->memo_out;
     PCRE2_SIZE outlen = n + 64;
     int rc = 0, grown = 0;
     for (int attempt = 0; attempt < 3; attempt++) {
@@ -376,13 +380,8 @@ static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **ar
         sqlite3_result_error(ctx, e, -1);
         sqlite3_free(e);
     } else {
-        cut_buf_reset(&st->memo_in);
-        cut_buf_reset(&st->memo_out);
-        st->memo_gen = cut_buf_append(&st->memo_in, s, n) == CUT_OK &&
-                               cut_buf_append(&st->memo_out, out->p, outlen) == CUT_OK &&
-                               cut_buf_reserve(&st->memo_out, outlen + 1) == CUT_OK
-                           ? re->gen
-                           : 0;
+        out->len = outlen;
+        st->memo_gen = re->gen;
         st->memo_global = global;
         result_text(ctx, out, outlen);
     }
