@@ -95,9 +95,9 @@ typedef struct cut_load_opts {
     int range_col;
     int has_lo, has_hi;
     int64_t lo, hi;
-    /* One of several loads of the table (chunks): load_commit leaves the identity and
-       serial sequences alone, and the caller calls set_sequences once the table is
-       loaded. Ignored by a driver without set_sequences. */
+    /* load_commit leaves the identity and serial sequences alone: the caller calls
+       set_sequences once the table is loaded (all its chunks, its keys back). Ignored by
+       a driver without set_sequences. */
     int sequences_later;
 } cut_load_opts;
 

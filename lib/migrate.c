@@ -147,7 +147,9 @@ static int migrate_task(cut_sched *s, int ti, cut_conn *src, cut_conn *tgt, cut_
     if (rc == CUT_OK)
         rc = s->read_view ? src->drv->begin_read_at(src, s->read_view, err)
                           : src->drv->begin_read(src, err);
-    cut_load_opts lo = {.cols = tp->out_cols, .ncols = tp->nout};
+    /* Sequences are set once per table at the end of the run, after its constraints are
+       back (a chunk, or a table without its key, would read max() with a scan). */
+    cut_load_opts lo = {.cols = tp->out_cols, .ncols = tp->nout, .sequences_later = 1};
     cut_scan_opts range;
     memset(&range, 0, sizeof(range));
     if (ch->ranged) {
@@ -156,7 +158,6 @@ static int migrate_task(cut_sched *s, int ti, cut_conn *src, cut_conn *tgt, cut_
            interrupted run committed it but did not journal it), and deletes them. */
         lo.ranged = ms->t[task->table].resumed;
         lo.allow_nonempty = 1;
-        lo.sequences_later = 1; /* set once, when the table is loaded (set_sequences) */
         lo.range_col = task->range_tcol;
         lo.has_lo = ch->has_lo;
         lo.has_hi = ch->has_hi;
@@ -724,14 +725,13 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
     }
 undefer:
     {
-        /* Also after a failure: the exact definitions go back in any case, then the
-           sequences of the chunked tables are set past the keys their chunks committed. */
+        /* Also after a failure: the exact definitions go back in any case, then every
+           table's sequences are set past the keys it holds. */
         cut_error e;
         cut_error_clear(&e);
         int urc = undefer_all(p, tgt, &e);
         for (int i = 0; i < p->n && urc == CUT_OK && tgt->drv->set_sequences; i++)
-            if (chunked(&s, i))
-                urc = tgt->drv->set_sequences(tgt, p->t[i].tgt, &e);
+            urc = tgt->drv->set_sequences(tgt, p->t[i].tgt, &e);
         if (urc && rc == CUT_OK) {
             rc = urc;
             *err = e;

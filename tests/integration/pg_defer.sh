@@ -52,6 +52,9 @@ expect m1.out "bookings: loaded; its deferred constraints go back while other ta
 expect m1.out "members: loaded; its deferred constraints go back while other tables load"
 [ "$(psql -X -At "$G" -c "SELECT vacuum_count > 0 FROM pg_stat_user_tables WHERE relname = 'bookings'")" = t ] ||
     fail "bookings was not vacuumed before its constraints went back"
+# The sequences are set once, at the end, past the keys all the chunks committed.
+[ "$(psql -X -At "$G" -c "SELECT nextval(pg_get_serial_sequence('bookings', 'id')) = (SELECT max(id) + 1 FROM bookings) AND nextval(pg_get_serial_sequence('members', 'id')) = (SELECT max(id) + 1 FROM members)")" = t ] ||
+    fail "the sequences are not past the keys the chunks loaded"
 # The validation merged the index scans.
 [ "$joins1" = " 1 Merge Anti Join;" ] || fail "the foreign key was not validated by a merge join (plans: $joins1)"
 defs > after.txt
