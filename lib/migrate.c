@@ -420,19 +420,18 @@ static int restore_constraints(cut_conn *tgt, const char *path, const char *tabl
     while (rc == CUT_OK && (len = getline(&line, &cap, f)) > 0) {
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
-        if (!len)
-            continue;
-        rc = tgt->drv->exec(tgt, line, err);
-        if (rc) {
-            cut_error_prefix(err, "recreating a constraint of %s (its definition stays in %s)",
-                             table, path);
-            cut_error_set_table(err, table);
-        }
+        if (len)
+            rc = tgt->drv->exec(tgt, line, err);
     }
     free(line);
     fclose(f);
-    if (rc == CUT_OK)
+    if (rc == CUT_OK) {
         unlink(path);
+    } else {
+        cut_error_prefix(err, "recreating the constraints of %s (their definitions stay in %s)",
+                         table, path);
+        cut_error_set_table(err, table);
+    }
     return rc;
 }
 

@@ -22,7 +22,9 @@
 #   8. PG target stopped during `cutover restore`;
 #   9. MariaDB target killed during `cutover restore`;
 #  10. PG stopped during `cutover snapshot`;
-#  11. PG source stopped during `cutover verify`.
+#  11. PG source stopped during `cutover verify`;
+#  12. PG target stopped while a deferred migrate rebuilds the constraints of the
+#      table it loaded: the definitions stay stored, the next migrate puts them back.
 # Every command must exit 2 naming the table; after the server is back, every
 # table is either as it was before the command (row count and md5 of the rows by
 # the server's own query) or complete (verify of that table Go). Committed data
@@ -402,6 +404,43 @@ grep -q '^Go:' f11.out && fail "11: verify says Go after losing its source"
 grep -q '^No-Go:' f11.out && fail "11: verify gives a verdict (No-Go) it could not reach"
 expect f11.out "No verdict: "
 pg_start
+
+# ------------- 12. PG target stopped while deferred constraints are rebuilt
+section "12. PG target stopped while a deferred migrate rebuilds members' constraints"
+# members loads in one transaction, held at row 5000; meanwhile a session takes SHARE
+# UPDATE EXCLUSIVE on members (the load's COPY goes on beside it), so the VACUUM that
+# opens members' rebuild, once it is loaded, waits for that session: the moment.
+pg_newdb t12
+pg_defs() { pgv t12 "SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated FROM pg_constraint WHERE contype IN ('f', 'p', 'u') UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1"; }
+pg_defs >f12-defs0.txt
+pg_pause "$base/t12" members
+GYM_PG_TARGET=$base/t12 "$CUTOVER" migrate -q --defer-constraints --chunk-rows 0 --jobs 1 \
+    "$map_pg" >f12.out 2>&1 &
+bg=$!
+pg_paused "$base/t12" || fail "12: never saw the load of members"
+psql -X -q "$base/t12" -c "BEGIN" -c "LOCK TABLE members IN SHARE UPDATE EXCLUSIVE MODE" \
+    -c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
+holder=$!
+pg_wait "$base/t12" "EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+    AND query LIKE 'VACUUM%' AND wait_event_type = 'Lock')" ||
+    fail "12: never saw members' rebuild wait"
+pg_stop immediate
+wait $holder || true
+reap f12.out "12: PG stopped while members' constraints are rebuilt"
+expect f12.out "table members: recreating the constraints of members (their definitions stay in gym-pg.rejects/members.constraints.sql)"
+pg_start
+pg_unpause "$base/t12" members
+[ -s gym-pg.rejects/members.constraints.sql ] || fail "12: members' definitions are not kept"
+[ "$(pgv t12 "SELECT count(*) FROM pg_constraint WHERE conname = 'members_pkey'")" = 0 ] ||
+    fail "12: members_pkey should still be out"
+run 0 f12c.out env GYM_PG_TARGET="$base/t12" "$CUTOVER" check "$map_pg"
+expect f12c.out "constraints an interrupted migrate dropped"
+run 0 f12m.out env GYM_PG_TARGET="$base/t12" "$CUTOVER" migrate -q --truncate --defer-constraints \
+    "$map_pg"
+pg_defs >f12-defs1.txt
+cmp -s f12-defs0.txt f12-defs1.txt || { fail "12: constraints differ once the next migrate ran"; diff f12-defs0.txt f12-defs1.txt >&2 || true; }
+run 0 f12v.out env GYM_PG_TARGET="$base/t12" "$CUTOVER" verify -q "$map_pg"
+expect f12v.out "Go: 2 tables"
 
 echo "servers.sh: $faults faults injected" >&2
 # FAULTS_KEEP=DIR keeps every command's output for a look (docs/faults.md was written so).
