@@ -5,7 +5,7 @@
 # fails the test), then inside it:
 #   1. the cmocka program test_pg (driver, codec, types, loads, rejects...);
 #   2. the gym demo SQLite → PostgreSQL: check, migrate, verify Go, counts add up,
-#      sequences moved past the keys;
+#      sequences moved past the keys, the loads committed synchronously;
 #   3. the tamper tests against PostgreSQL (changed, missing, extra, a '12,50'
 #      price rejected, a row the server refuses), counts still adding up;
 #   4. `check` names unsupported columns (arrays, interval) by table and column;
@@ -45,10 +45,19 @@ createdb_ gym
 q "$base/gym" -f "$CUT_SRCDIR/fixtures/gym-target.pg.sql"
 export GYM_PG_TARGET="$base/gym"
 map=$CUT_SRCDIR/mappings/gym-pg.yaml
+# The server commits asynchronously (with-servers.sh); cutover's loads commit durably
+# all the same: a statement trigger records the setting each load ran with.
+q "$base/gym" -c "CREATE TABLE sc_seen (v text)" -c "CREATE FUNCTION sc_note() RETURNS trigger
+    LANGUAGE plpgsql AS \$\$ BEGIN INSERT INTO sc_seen VALUES (current_setting('synchronous_commit'));
+    RETURN NULL; END \$\$" -c "CREATE TRIGGER sc_note AFTER INSERT ON members FOR EACH STATEMENT
+    EXECUTE FUNCTION sc_note()"
 
 run 0 check.out "$CUTOVER" check "$map"
 expect check.out "OK: 2 tables ready to migrate"
 run 0 migrate.out "$CUTOVER" migrate -q "$map"
+[ "$(val gym "SELECT string_agg(DISTINCT v, ',') FROM sc_seen")" = on ] ||
+    fail "the loads ran with synchronous_commit $(val gym "SELECT string_agg(DISTINCT v, ',') FROM sc_seen")"
+q "$base/gym" -c "DROP TRIGGER sc_note ON members" -c "DROP FUNCTION sc_note()" -c "DROP TABLE sc_seen"
 run 0 verify.out "$CUTOVER" verify -q "$map" --json verify.json
 expect verify.out "Go: 2 tables"
 expect verify.json '"verdict": "go"'

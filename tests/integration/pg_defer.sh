@@ -150,10 +150,10 @@ cmp -s before.txt after6.txt || { fail "constraints differ after a migrate besid
 
 # 5. a duplicate source key: the deferred key's rebuild fails (exit 2), names the key and
 #    keeps the definition; with the duplicate gone, the next migrate puts the key back.
-sqlite3_dup() { "$CUTOVER_FIXTURE" sql --sqlite legacy.db - >/dev/null; }
+legacy_sql() { "$CUTOVER_FIXTURE" sql --sqlite legacy.db - >/dev/null; }
 printf '%s\n' "CREATE TABLE c2 AS SELECT * FROM clients; DROP TABLE clients;
   CREATE TABLE clients AS SELECT * FROM c2; DROP TABLE c2;
-  INSERT INTO clients SELECT * FROM clients WHERE id = 7;" | sqlite3_dup
+  INSERT INTO clients SELECT * FROM clients WHERE id = 7;" | legacy_sql
 run 2 m5.out "$CUTOVER" migrate -q --truncate --defer-constraints --chunk-rows 0 "$map"
 expect m5.out "members_pkey"
 expect m5.out "(id)=(7) is duplicated"
@@ -162,7 +162,7 @@ expect m5.out "members.constraints.sql"
     fail "members_pkey cannot be back while id 7 is there twice"
 run 0 c5.out "$CUTOVER" check "$map"
 expect c5.out "constraints an interrupted migrate dropped"
-printf '%s\n' "DELETE FROM clients WHERE rowid = (SELECT max(rowid) FROM clients WHERE id = 7);" | sqlite3_dup
+printf '%s\n' "DELETE FROM clients WHERE rowid = (SELECT max(rowid) FROM clients WHERE id = 7);" | legacy_sql
 run 0 m5b.out "$CUTOVER" migrate -q --truncate "$map"
 defs > after5.txt
 cmp -s before.txt after5.txt || { fail "constraints differ after the duplicate was removed"; diff before.txt after5.txt >&2 || true; }
