@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <xxhash.h>
 
 #include "expr.h"
 #include "types.h"
@@ -39,7 +40,57 @@ struct cut_expr {
        fresh until its scan takes it. */
     struct in_val *vals; /* per input, set by cut_expr_eval for the row */
     int fresh;
+    /* The memo of results by input values (see cut_expr_eval). */
+    int memo_bad;             /* compiled: a function, aggregate or subquery rules it out */
+    int memo;                 /* in use */
+    struct memo_ent *slots;   /* MEMO_SLOTS, open addressing */
+    int nent;
+    size_t mbytes;
+    cut_arena marena;         /* keys and results */
+    cut_buf mkey;             /* this row's key */
+    uint64_t looks, hits;
 };
+
+/*
+ * Rows that read the same input values get the same results when every function the
+ * expressions call is a pure scalar one (no aggregate, window function or subquery,
+ * whose result depends on other rows): legacy tables repeat codes, statuses and
+ * categories, and `upper(gym_code)` or `lookup('classes', lower(trim(name)))` need
+ * running once per distinct value, not once per row. Results are kept up to a bound;
+ * a table whose rows hardly repeat stops looking after a trial.
+ */
+#define MEMO_SLOTS 8192           /* a power of two */
+#define MEMO_MAX_ENTRIES 4096     /* the table at most half full */
+#define MEMO_MAX_BYTES (8u << 20) /* keys and results */
+#define MEMO_TRIAL 4096           /* rows looked up before deciding to keep it */
+
+typedef struct memo_ent {
+    uint64_t h;
+    const char *key; /* NULL: free slot */
+    size_t klen;
+    int keep;
+    cut_cell *out; /* nexpr results */
+} memo_ent;
+
+/* Functions whose result depends on their arguments alone (SQLite's pure scalar ones
+   and cutover's own); anything else, aggregates and window functions included, turns
+   the memo off. */
+static const char *const pure_functions[] = {
+    "abs",        "char",       "coalesce",       "concat",       "concat_ws", "format",
+    "glob",       "hex",        "ifnull",         "iif",          "instr",     "length",
+    "like",       "likelihood", "likely",         "lower",        "ltrim",     "nullif",
+    "octet_length", "printf",   "quote",          "replace",      "round",     "rtrim",
+    "sign",       "substr",     "substring",      "trim",         "typeof",    "unhex",
+    "unicode",    "unlikely",   "upper",          "zeroblob",     "lookup",    "regexp",
+    "regexp_replace", "split_part", "parse_date", NULL};
+
+static int pure_function(const char *name)
+{
+    for (int i = 0; name && pure_functions[i]; i++)
+        if (strcasecmp(name, pure_functions[i]) == 0)
+            return 1;
+    return 0;
+}
 
 static void quote_ident(cut_buf *b, const char *name)
 {
@@ -55,6 +106,7 @@ static void quote_ident(cut_buf *b, const char *name)
 typedef struct auth_ctx {
     cut_expr *e;
     const char *denied; /* why the last denial happened, for the message */
+    int selects;        /* SELECTs authorized */
 } auth_ctx;
 
 /* Lets expressions read the row and call functions, nothing else. */
@@ -86,9 +138,15 @@ static int authorizer(void *ud, int action, const char *a1, const char *a2, cons
                           "could never agree";
             return SQLITE_DENY;
         }
+        if (!pure_function(a2))
+            ctx->e->memo_bad = 1;
         return SQLITE_OK;
     case SQLITE_SELECT:
+        /* One per statement checked; more is a subquery. */
+        ctx->selects++;
+        return SQLITE_OK;
     case SQLITE_RECURSIVE:
+        ctx->e->memo_bad = 1;
         return SQLITE_OK;
     default:
         return SQLITE_DENY;
@@ -560,7 +618,7 @@ int cut_expr_compile(const cut_expr_spec *spec, cut_expr **out, cut_error *err)
                            sqlite3_errmsg(e->db));
         goto done;
     }
-    auth_ctx actx = {e, NULL};
+    auth_ctx actx = {e, NULL, 0};
     sqlite3_set_authorizer(e->db, authorizer, &actx);
     for (int i = 0; i < spec->nexpr; i++) {
         /* The column is the error's context: the message need not repeat it. */
@@ -572,6 +630,14 @@ int cut_expr_compile(const cut_expr_spec *spec, cut_expr **out, cut_error *err)
     if (spec->where && (rc = check_one(spec, e, &actx, spec->where, spec->where_pos, "where",
                                        NULL, &e->where_st, err)))
         goto done;
+
+    if (actx.selects != spec->nexpr + (spec->where ? 1 : 0))
+        e->memo_bad = 1;
+    if (!e->memo_bad && getenv("CUTOVER_NO_MEMO") == NULL) {
+        e->slots = calloc(MEMO_SLOTS, sizeof(memo_ent));
+        e->memo = e->slots != NULL;
+        cut_arena_init(&e->marena, 64 * 1024);
+    }
 
     /* The evaluation statement reads only the inputs the expressions use. */
     for (int i = 0; i < spec->nsrc; i++) {
@@ -664,6 +730,9 @@ void cut_expr_free(cut_expr *e)
     free(e->inputs);
     free(e->in_kind);
     free(e->vals);
+    free(e->slots);
+    cut_arena_free(&e->marena);
+    cut_buf_free(&e->mkey);
     free(e);
 }
 
@@ -766,12 +835,110 @@ static void find_failure(cut_expr *e, const cut_cell *in, int *failed, cut_buf *
     }
 }
 
+void cut_expr_memo_stats(const cut_expr *e, int *on, uint64_t *looks, uint64_t *hits)
+{
+    *on = e->memo;
+    *looks = e->looks;
+    *hits = e->hits;
+}
+
+/* The memo's key of the row: each input's storage class and value. */
+static void memo_key(cut_expr *e, cut_buf *k)
+{
+    cut_buf_reset(k);
+    for (int i = 0; i < e->ninputs; i++) {
+        const in_val *v = &e->vals[i];
+        unsigned char t = (unsigned char)v->type;
+        cut_buf_append(k, &t, 1);
+        if (v->type == SQLITE_INTEGER) {
+            cut_buf_append(k, &v->i, sizeof(v->i));
+        } else if (v->type == SQLITE_FLOAT) {
+            cut_buf_append(k, &v->d, sizeof(v->d));
+        } else if (v->type != SQLITE_NULL) {
+            uint32_t n = v->n < 0 ? (uint32_t)strlen(v->p) : (uint32_t)v->n;
+            cut_buf_append(k, &n, sizeof(n));
+            cut_buf_append(k, v->p, n);
+        }
+    }
+}
+
+static void memo_off(cut_expr *e)
+{
+    free(e->slots);
+    e->slots = NULL;
+    e->memo = 0;
+    e->nent = 0;
+    cut_arena_free(&e->marena);
+}
+
+/* Keeps the row's results in the free slot found for its key. */
+static void memo_put(cut_expr *e, memo_ent *slot, uint64_t h, const cut_cell *out, int keep)
+{
+    size_t bytes = e->mkey.len + sizeof(cut_cell) * (size_t)(e->nexpr + 1);
+    char *key = cut_arena_dup(&e->marena, e->mkey.len ? e->mkey.p : "", e->mkey.len);
+    cut_cell *res = cut_arena_alloc(&e->marena, sizeof(cut_cell) * (size_t)(e->nexpr + 1));
+    if (!key || !res) {
+        memo_off(e);
+        return;
+    }
+    for (int i = 0; keep && i < e->nexpr; i++) {
+        res[i] = out[i];
+        if (cut_cell_is_null(&out[i]))
+            continue;
+        if (!(res[i].p = cut_arena_dup(&e->marena, out[i].p, out[i].len))) {
+            memo_off(e);
+            return;
+        }
+        bytes += out[i].len + 1;
+    }
+    slot->h = h;
+    slot->key = key;
+    slot->klen = e->mkey.len;
+    slot->keep = keep;
+    slot->out = res;
+    e->nent++;
+    e->mbytes += bytes;
+}
+
 int cut_expr_eval(cut_expr *e, const cut_cell *in, cut_cell *out, cut_arena *arena, int *keep,
                   int *failed_expr, cut_buf *msg)
 {
     /* Each input once per row, however often the expressions read it. */
     for (int k = 0; k < e->ninputs; k++)
         input_value(e->in_kind[k], &in[e->inputs[k]], &e->vals[k]);
+    memo_ent *slot = NULL;
+    uint64_t h = 0;
+    if (e->memo) {
+        memo_key(e, &e->mkey);
+        if (!e->mkey.p && e->ninputs) {
+            memo_off(e); /* out of memory for the key: evaluate without */
+        } else {
+            h = XXH3_64bits(e->mkey.p ? e->mkey.p : "", e->mkey.len);
+            size_t i = (size_t)h & (MEMO_SLOTS - 1);
+            while (e->slots[i].key &&
+                   (e->slots[i].h != h || e->slots[i].klen != e->mkey.len ||
+                    memcmp(e->slots[i].key, e->mkey.p, e->mkey.len) != 0))
+                i = (i + 1) & (MEMO_SLOTS - 1);
+            e->looks++;
+            memo_ent *m = &e->slots[i];
+            if (m->key) {
+                e->hits++;
+                *keep = m->keep;
+                for (int x = 0; m->keep && x < e->nexpr; x++) {
+                    out[x] = m->out[x];
+                    if (cut_cell_is_null(&out[x]))
+                        continue;
+                    if (!(out[x].p = cut_arena_dup(arena, m->out[x].p, m->out[x].len)))
+                        return CUT_ENOMEM;
+                }
+                return CUT_OK;
+            }
+            if (e->looks >= MEMO_TRIAL && e->hits * 4 < e->looks)
+                memo_off(e); /* the rows hardly repeat: keeping them costs more than it saves */
+            else if (e->nent < MEMO_MAX_ENTRIES && e->mbytes < MEMO_MAX_BYTES)
+                slot = m;
+        }
+    }
     e->fresh = 1;
     int rc = sqlite3_step(e->st);
     if (rc == SQLITE_DONE) {
@@ -784,6 +951,8 @@ int cut_expr_eval(cut_expr *e, const cut_cell *in, cut_cell *out, cut_arena *are
         if (rc == SQLITE_DONE) {
             *keep = 0;
             sqlite3_reset(e->st);
+            if (slot)
+                memo_put(e, slot, h, out, 0);
             return CUT_OK;
         }
     }
@@ -801,5 +970,7 @@ int cut_expr_eval(cut_expr *e, const cut_cell *in, cut_cell *out, cut_arena *are
         }
     }
     *keep = 1;
+    if (slot)
+        memo_put(e, slot, h, out, 1);
     return CUT_OK;
 }

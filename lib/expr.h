@@ -10,6 +10,11 @@
  * from row to row, one step each, and is reset only when a row is filtered or
  * fails (then the row is asked again alone, so an aggregate or a window
  * function sees one row, as it would in a table of one).
+ *
+ * When every function called is a pure scalar one, results are memoized by
+ * the row's input values: a row that repeats inputs seen before is answered
+ * without running the statement (CUTOVER_NO_MEMO in the environment turns
+ * this off, for comparisons).
  */
 #ifndef CUT_EXPR_H
 #define CUT_EXPR_H
@@ -61,6 +66,10 @@ const int *cut_expr_inputs(const cut_expr *e, int *n);
  */
 int cut_expr_eval(cut_expr *e, const cut_cell *in, cut_cell *out, cut_arena *arena, int *keep,
                   int *failed_expr, cut_buf *msg);
+
+/* The memo of results by input values: whether it is in use, rows looked up and rows
+   answered from it (a memo turned off keeps its counts). */
+void cut_expr_memo_stats(const cut_expr *e, int *on, uint64_t *looks, uint64_t *hits);
 
 /* sqlfunc.c: registers lower/upper (Unicode), regexp, regexp_replace, split_part,
    parse_date and lookup on db. */

@@ -1013,6 +1013,156 @@ static void test_aggregates_and_windows_see_one_row_at_a_time(void **state)
     cut_expr_free(e);
 }
 
+static void memo_expect(const cut_expr *e, int on, uint64_t looks, uint64_t hits)
+{
+    int o;
+    uint64_t l, h;
+    cut_expr_memo_stats(e, &o, &l, &h);
+    if (o != on || l != looks || h != hits) {
+        print_error("memo: on %d, %llu looked up, %llu hits; expected %d, %llu, %llu\n", o,
+                    (unsigned long long)l, (unsigned long long)h, on, (unsigned long long)looks,
+                    (unsigned long long)hits);
+        fail();
+    }
+}
+
+static void test_rows_that_repeat_their_inputs_reuse_the_results(void **state)
+{
+    (void)state;
+    prog p = {0};
+    src(&p, "code", CUT_T_TEXT);
+    src(&p, "n", CUT_T_INT);
+    src(&p, "unread", CUT_T_TEXT);
+    ex(&p, "upper(code) || n");
+    ex(&p, "nullif(n, 2)");
+    p.where = "code <> 'skip'";
+    cut_expr *e = compile_ok(&p);
+    run r;
+    run_init(&r);
+    /* code, n, unread (which no expression reads: it is not part of the key) */
+    struct {
+        const char *code, *n, *unread;
+        int keep;
+        const char *o0, *o1;
+    } rows[] = {
+        {"ab", "1", "x", 1, "AB1", "1"},  {"ab", "1", "y", 1, "AB1", "1"},
+        {"ab", "2", "x", 1, "AB2", NULL}, {NULL, "1", "x", 0, NULL, NULL},
+        {NULL, "1", "z", 0, NULL, NULL},  {"skip", "1", "x", 0, NULL, NULL},
+        {"skip", "1", "x", 0, NULL, NULL}, {"ab", "2", "x", 1, "AB2", NULL},
+        {"AB", "1", "x", 1, "AB1", "1"},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        cut_cell in[] = {rows[i].code ? txt(rows[i].code) : nul(), txt(rows[i].n),
+                         txt(rows[i].unread)};
+        r.keep = -1;
+        eval_ok(e, in, &r);
+        assert_int_equal(r.keep, rows[i].keep);
+        if (!rows[i].keep)
+            continue;
+        assert_cell(&r.out[0], rows[i].o0);
+        if (rows[i].o1)
+            assert_cell(&r.out[1], rows[i].o1);
+        else
+            assert_cell_null(&r.out[1]);
+    }
+    /* Rows 2, 5, 7 and 8 were seen before ("AB" is another value than "ab"). */
+    memo_expect(e, 1, 9, 4);
+    /* A result handed out from the memo is the row's own copy, in its arena. */
+    cut_cell in[] = {txt("ab"), txt("1"), txt("x")};
+    eval_ok(e, in, &r);
+    assert_true(r.out[0].p != NULL && r.out[0].p[r.out[0].len] == '\0');
+    memo_expect(e, 1, 10, 5);
+    run_free(&r);
+    cut_expr_free(e);
+}
+
+static void test_a_row_that_fails_is_never_taken_from_the_memo(void **state)
+{
+    (void)state;
+    prog p = {0};
+    src(&p, "born", CUT_T_TEXT);
+    ex(&p, "parse_date(born, '%d/%m/%Y')");
+    cut_expr *e = compile_ok(&p);
+    run r;
+    run_init(&r);
+    for (int i = 0; i < 2; i++) {
+        cut_cell in[] = {txt("31/02/2024")};
+        assert_int_equal(eval(e, in, &r), CUT_EDATA);
+        assert_int_equal(r.failed, 0);
+        assert_contains(cut_buf_cstr(&r.msg), "31/02/2024");
+    }
+    memo_expect(e, 1, 2, 0);
+    run_free(&r);
+    cut_expr_free(e);
+}
+
+static void test_no_memo_for_functions_that_see_other_rows_or_the_clock(void **state)
+{
+    (void)state;
+    const char *impure[] = {"row_number() OVER ()", "count(*)", "(SELECT upper(code))",
+                            "date(code)", "max(code, 'x')", "changes()"};
+    for (size_t i = 0; i < sizeof(impure) / sizeof(impure[0]); i++) {
+        prog p = {0};
+        src(&p, "code", CUT_T_TEXT);
+        ex(&p, "lower(code)");
+        ex(&p, impure[i]);
+        cut_expr *e = compile_ok(&p);
+        run r;
+        run_init(&r);
+        cut_cell in[] = {txt("2024-01-01")};
+        eval_ok(e, in, &r);
+        eval_ok(e, in, &r);
+        memo_expect(e, 0, 0, 0);
+        run_free(&r);
+        cut_expr_free(e);
+    }
+}
+
+static void test_memo_stops_looking_when_rows_do_not_repeat(void **state)
+{
+    (void)state;
+    prog p = {0};
+    src(&p, "n", CUT_T_INT);
+    ex(&p, "n * 2");
+    cut_expr *e = compile_ok(&p);
+    run r;
+    run_init(&r);
+    char buf[32];
+    for (int i = 0; i < 10000; i++) {
+        snprintf(buf, sizeof(buf), "%d", i % 5000);
+        cut_cell in[] = {txt(buf)};
+        eval_ok(e, in, &r);
+        snprintf(buf, sizeof(buf), "%d", (i % 5000) * 2);
+        assert_cell(&r.out[0], buf);
+        cut_arena_reset(&r.arena);
+    }
+    /* Off after the trial's 4096 rows, none of them repeated: the second pass over the
+       same values evaluates them again. */
+    memo_expect(e, 0, 4096, 0);
+    run_free(&r);
+    cut_expr_free(e);
+}
+
+static void test_memo_can_be_turned_off_for_comparisons(void **state)
+{
+    (void)state;
+    setenv("CUTOVER_NO_MEMO", "1", 1);
+    prog p = {0};
+    src(&p, "code", CUT_T_TEXT);
+    ex(&p, "upper(code)");
+    cut_expr *e = compile_ok(&p);
+    unsetenv("CUTOVER_NO_MEMO");
+    run r;
+    run_init(&r);
+    cut_cell in[] = {txt("a")};
+    eval_ok(e, in, &r);
+    eval_ok(e, in, &r);
+    assert_cell(&r.out[0], "A");
+    memo_expect(e, 0, 0, 0);
+    run_free(&r);
+    cut_expr_free(e);
+}
+
 static void test_text_with_a_nul_after_it_or_inside_keeps_every_byte(void **state)
 {
     (void)state;
@@ -1453,6 +1603,11 @@ int main(void)
         cmocka_unit_test(test_where_guards_expressions_of_rows_it_filters),
         cmocka_unit_test(test_rows_stream_through_filters_and_errors),
         cmocka_unit_test(test_aggregates_and_windows_see_one_row_at_a_time),
+        cmocka_unit_test(test_rows_that_repeat_their_inputs_reuse_the_results),
+        cmocka_unit_test(test_a_row_that_fails_is_never_taken_from_the_memo),
+        cmocka_unit_test(test_no_memo_for_functions_that_see_other_rows_or_the_clock),
+        cmocka_unit_test(test_memo_stops_looking_when_rows_do_not_repeat),
+        cmocka_unit_test(test_memo_can_be_turned_off_for_comparisons),
         cmocka_unit_test(test_text_with_a_nul_after_it_or_inside_keeps_every_byte),
         cmocka_unit_test(test_lower_and_upper_map_unicode_letters),
         cmocka_unit_test(test_lower_of_null_is_null),
