@@ -87,6 +87,7 @@ typedef struct pg_fk {
     char *parent; /* referenced table and column, for messages */
     char *parent_col;
     int col;      /* the column's index among the loaded ones */
+    int unprepared; /* the check could not be prepared: this key is never checked here */
 } pg_fk;
 
 typedef struct pg_load {
@@ -117,8 +118,10 @@ typedef struct pg_load {
     cut_buf reason;
     cut_buf arr;    /* scratch: a text[] literal */
     int fk_state;
-    int nfk;
+    int nfk;        /* single-column foreign keys of the table, their checks known */
+    int ndefer;     /* the first ndefer of them may be deferred (see find_fks) */
     pg_fk *fks;
+    int fk_violation; /* the last refused COPY failed a foreign key (SQLSTATE 23503) */
     const cut_batch *batch; /* during load_rows */
     cut_reject_fn rej;
     void *ud;
@@ -1417,13 +1420,15 @@ static void load_free(pg_load *l)
 #define FK_DEFER_MIN_ROWS 1000
 
 /*
- * The foreign keys of t that a whole-table load may check itself: single-column, not
- * self-referencing, the column loaded, the table ours (we may drop and add constraints)
- * and the referenced one REFERENCES-able, and not turned off with the setting
- * cutover.defer_foreign_keys = off (for the role, the database, or in the URL's options).
+ * The foreign keys of t whose check a load can run itself, one query per batch:
+ * single-column, not self-referencing, the column loaded. The first l->ndefer of them
+ * may also be deferred (the load drops them and checks each batch): the table ours (we
+ * may drop and add constraints), the referenced one REFERENCES-able, and not turned off
+ * with the setting cutover.defer_foreign_keys = off (for the role, the database, or in
+ * the URL's options). The others keep their triggers; their checks only find which rows
+ * a trigger refused (fk_locate).
  */
-static int find_deferrable_fks(pg_load *l, const cut_table *t, const cut_load_opts *o,
-                               cut_error *err)
+static int find_fks(pg_load *l, const cut_table *t, const cut_load_opts *o, cut_error *err)
 {
     pg_conn *c = l->c;
     if (c->version < 110000)
@@ -1435,7 +1440,7 @@ static int find_deferrable_fks(pg_load *l, const cut_table *t, const cut_load_op
         "fc.relname, fc.relkind, "
         "(SELECT pg_catalog.quote_ident(opn.nspname) || '.' || op.oprname "
         " FROM pg_catalog.pg_operator op JOIN pg_catalog.pg_namespace opn "
-        " ON opn.oid = op.oprnamespace WHERE op.oid = con.conpfeqop[1]) "
+        " ON opn.oid = op.oprnamespace WHERE op.oid = con.conpfeqop[1]), d.ok "
         "FROM pg_catalog.pg_constraint con "
         "JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
         "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1] "
@@ -1443,14 +1448,15 @@ static int find_deferrable_fks(pg_load *l, const cut_table *t, const cut_load_op
         "AND fa.attnum = con.confkey[1] "
         "JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid "
         "JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace "
-        "WHERE con.conrelid = $1::pg_catalog.regclass AND con.contype = 'f' "
-        "AND pg_catalog.array_length(con.conkey, 1) = 1 AND con.confrelid <> con.conrelid "
-        "AND con.conparentid = 0 AND c.relkind = 'r' "
+        "CROSS JOIN LATERAL (SELECT con.conparentid = 0 AND c.relkind = 'r' "
         "AND pg_catalog.pg_has_role(c.relowner, 'USAGE') "
         "AND pg_catalog.has_table_privilege(con.confrelid, 'REFERENCES') "
         "AND pg_catalog.lower(COALESCE(pg_catalog.current_setting("
         "'cutover.defer_foreign_keys', true), 'on')) NOT IN ('off', 'false', 'no', '0') "
-        "ORDER BY con.confrelid, con.conname";
+        "AS ok) d "
+        "WHERE con.conrelid = $1::pg_catalog.regclass AND con.contype = 'f' "
+        "AND pg_catalog.array_length(con.conkey, 1) = 1 AND con.confrelid <> con.conrelid "
+        "ORDER BY d.ok DESC, con.confrelid, con.conname";
     const char *p[1] = {l->qname};
     PGresult *res = pg_query(c, sql, 1, p, err, "reading the foreign keys of", t->name);
     if (!res)
@@ -1488,6 +1494,8 @@ static int find_deferrable_fks(pg_load *l, const cut_table *t, const cut_load_op
         cut_buf_printf(&q, " OPERATOR(%s) s.k)", PQgetvalue(res, r, 8));
         fk->check = cut_strdup(cut_buf_cstr(&q));
         cut_buf_free(&q);
+        if (PQgetvalue(res, r, 9)[0] == 't' && l->ndefer == l->nfk)
+            l->ndefer++;
         l->nfk++;
         if (!fk->name || !fk->def || !fk->column || !fk->parent || !fk->parent_col || !fk->check)
             rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
@@ -1608,14 +1616,14 @@ static int pg_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
                                t->name, n);
             cut_error_set_table(err, t->name);
         }
-        /* Only a whole table loaded in a transaction of its own may trade its per-row
-           foreign key checks for one check per batch: chunks and restores keep them. */
+        /* Only a load in a transaction of its own may trade its per-row foreign key
+           checks for one check per batch: restores keep them. */
         if (rc == CUT_OK && l->own_tx)
-            rc = find_deferrable_fks(l, t, o, err);
+            rc = find_fks(l, t, o, err);
     }
     l->whole = o->whole;
     l->sequences_later = o->sequences_later;
-    l->fk_state = l->nfk && !l->whole ? FK_UNDECIDED : FK_KEPT;
+    l->fk_state = l->ndefer && !l->whole ? FK_UNDECIDED : FK_KEPT;
     if (rc) {
         if (l->own_tx)
             PQclear(PQexec(c->pg, "ROLLBACK"));
@@ -1828,15 +1836,17 @@ static int arr_add(cut_buf *b, const cut_cell *v, int bytea)
 }
 
 /*
- * The deferred foreign keys' check of the rows of [a, b) just copied: each key's values
- * go to the server as one array and come back as the ordinals the referenced table
- * lacks. Those rows are refused (and marked); returns how many, or an error.
+ * The check of the first nfk foreign keys for the rows of [a, b): each key's values go
+ * to the server as one array and come back as the ordinals the referenced table lacks.
+ * Those rows are refused (and marked); returns how many, or an error.
  */
-static int fk_check(pg_load *l, int a, int b, cut_error *err)
+static int fk_check(pg_load *l, int a, int b, int nfk, cut_error *err)
 {
     int refused = 0;
-    for (int k = 0; k < l->nfk; k++) {
+    for (int k = 0; k < nfk; k++) {
         const pg_fk *fk = &l->fks[k];
+        if (!fk->stmt[0])
+            continue; /* not prepared (fk_locate): its trigger is the check */
         cut_buf_reset(&l->arr);
         cut_buf_appendc(&l->arr, '{');
         int n = 0;
@@ -1856,19 +1866,21 @@ static int fk_check(pg_load *l, int a, int b, cut_error *err)
             PQclear(res);
             return rc;
         }
+        /* Marked first, then refused in the batch's order (the server's is the keys'). */
         for (int i = 0; i < PQntuples(res); i++) {
             long ord = strtol(PQgetvalue(res, i, 0), NULL, 10);
-            if (ord < 1 || ord > n)
-                continue;
-            int r = l->ord[ord - 1];
-            if (l->out[r])
+            if (ord >= 1 && ord <= n && !l->out[l->ord[ord - 1]])
+                l->out[l->ord[ord - 1]] = 2;
+        }
+        PQclear(res);
+        for (int r = a; r < b; r++) {
+            if (l->out[r] != 2)
                 continue;
             l->out[r] = 1;
             refused++;
             const cut_cell *v = &cut_batch_crow(l->batch, r)[fk->col];
             l->rej(l->ud, r, fk_reason(l, fk, v));
         }
-        PQclear(res);
     }
     return refused;
 }
@@ -1888,8 +1900,10 @@ static int copy_verdict(pg_load *l, long *line, cut_error *err)
         if (rc == COPY_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
             if (!conn_lost(c) && is_row_error(res)) {
                 char column[128];
+                const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
                 *line = copy_line(res, column, sizeof(column));
                 row_reason(l, res, column);
+                l->fk_violation = st && strcmp(st, "23503") == 0;
                 rc = COPY_ROW_ERROR;
             } else {
                 rc = pg_error(c, res, err, "loading", l->table);
@@ -1955,7 +1969,7 @@ static int copy_range(pg_load *l, int a, int b, long *line, cut_error *err)
     }
     rc = copy_verdict(l, line, err);
     if (rc == COPY_OK && l->fk_state == FK_DEFERRED) {
-        int n = fk_check(l, a, b, err);
+        int n = fk_check(l, a, b, l->ndefer, err);
         if (n < 0)
             return n;
         if (n > 0)
@@ -1971,9 +1985,59 @@ static int copy_range(pg_load *l, int a, int b, long *line, cut_error *err)
 }
 
 /*
+ * A COPY that a foreign key's trigger failed names no row (the triggers fire at its end),
+ * so load_range would find the refused rows by bisection: for each of them a COPY of
+ * half the range, of a quarter, and so on; with most rows refused (the parent table not
+ * loaded, say) that is two COPYs per row: an hour for a million. The keys' checks, the
+ * anti-join a deferred load runs per batch, find them all with one query per key.
+ * Returns the rows refused, 0 when the checks cannot tell (then bisection), or an error.
+ */
+static int fk_locate(pg_load *l, int a, int b, cut_error *err)
+{
+    pg_conn *c = l->c;
+    int ready = 0;
+    for (int k = 0; k < l->nfk; k++) {
+        pg_fk *fk = &l->fks[k];
+        if (!fk->stmt[0] && !fk->unprepared) {
+            snprintf(fk->stmt, sizeof(fk->stmt), "cut_fk_%u", ++c->stmts);
+            PGresult *res = PQprepare(c->pg, fk->stmt, fk->check, 1, NULL);
+            int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+            PQclear(res);
+            if (!ok) {
+                fk->stmt[0] = '\0';
+                fk->unprepared = 1;
+                if (conn_lost(c))
+                    return pg_error(c, NULL, err, "loading", l->table);
+                int rc = pg_cmd(c, "ROLLBACK TO SAVEPOINT cut_load", err, "loading", l->table);
+                if (rc)
+                    return rc;
+            }
+        }
+        ready += fk->stmt[0] != '\0';
+    }
+    if (!ready)
+        return 0;
+    cut_error e;
+    cut_error_clear(&e);
+    int n = fk_check(l, a, b, l->nfk, &e);
+    if (n >= 0)
+        return n;
+    if (n == CUT_ENOMEM || conn_lost(c)) {
+        *err = e;
+        return n;
+    }
+    /* A check the server would not run (the referenced table not readable): bisect. */
+    cut_log(CUT_LOG_DEBUG, "PostgreSQL: %s: the foreign keys' check failed (%s); bisecting",
+            l->table, e.msg);
+    int rc = pg_cmd(c, "ROLLBACK TO SAVEPOINT cut_load", err, "loading", l->table);
+    return rc ? rc : 0;
+}
+
+/*
  * Loads rows [a, b) so that only the rows the server refuses are left out. A failure
  * that names its line splits the range around that row; one that does not (a foreign
- * key checked by its trigger at the end of the statement) is bisected.
+ * key checked by its trigger at the end of the statement) is located by the keys'
+ * checks, else bisected.
  */
 static int load_range(pg_load *l, int a, int b, cut_error *err)
 {
@@ -1992,6 +2056,13 @@ static int load_range(pg_load *l, int a, int b, cut_error *err)
         int bad = line >= 1 ? row_of_line(l, a, b, line) : -1;
         if (live == 1)
             bad = row_of_line(l, a, b, 1);
+        if (bad < 0 && l->fk_violation && l->nfk) {
+            int n = fk_locate(l, a, b, err);
+            if (n < 0)
+                return n;
+            if (n > 0)
+                continue; /* the refused rows are marked: the others again */
+        }
         if (bad >= 0) {
             /* The reason belongs to row bad; the rows before it are loaded first. */
             char *why = cut_strdup(cut_buf_cstr(&l->reason));
@@ -2030,7 +2101,7 @@ static int defer_fks(pg_load *l, cut_error *err)
         return rc;
     /* The checks first: a key whose check cannot be prepared keeps its triggers. */
     PGresult *res = NULL;
-    for (int k = 0; k < l->nfk; k++) {
+    for (int k = 0; k < l->ndefer; k++) {
         pg_fk *fk = &l->fks[k];
         snprintf(fk->stmt, sizeof(fk->stmt), "cut_fk_%u", ++c->stmts);
         res = PQprepare(c->pg, fk->stmt, fk->check, 1, NULL);
@@ -2044,7 +2115,7 @@ static int defer_fks(pg_load *l, cut_error *err)
     if (!res) {
         cut_buf sql = {0};
         cut_buf_printf(&sql, "ALTER TABLE %s ", l->qname);
-        for (int k = 0; k < l->nfk; k++) {
+        for (int k = 0; k < l->ndefer; k++) {
             cut_buf_printf(&sql, "%sDROP CONSTRAINT ", k ? ", " : "");
             quote_ident(&sql, l->fks[k].name);
         }
@@ -2075,7 +2146,7 @@ static int restore_fks(pg_load *l, cut_error *err)
 {
     cut_buf sql = {0};
     cut_buf_printf(&sql, "ALTER TABLE %s ", l->qname);
-    for (int k = 0; k < l->nfk; k++) {
+    for (int k = 0; k < l->ndefer; k++) {
         cut_buf_printf(&sql, "%sADD CONSTRAINT ", k ? ", " : "");
         quote_ident(&sql, l->fks[k].name);
         cut_buf_printf(&sql, " %s", l->fks[k].def);

@@ -1314,12 +1314,39 @@ static void test_foreign_keys_keep_their_triggers_when_told_or_small(void **stat
                                    "(pid)=(100003) is not present in table \"fkp\".");
     assert_contains(rj.reasons[0], "[constraint fkc_pid]");
     assert_string_equal(query(f, "SELECT count(*) FROM fkc"), "2700");
+    /* The trigger names no row; the keys' check finds the 300 at once: the batch is sent
+       twice (3000 rows refused, then the 2700 others), not bisected (51,000 rows sent). */
+    assert_true(atoi(query(f, "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = "
+                              "'fkc'")) <= 5700);
     /* a small first batch keeps them too */
     sql(f, "TRUNCATE fkc");
     memset(&rj, 0, sizeof(rj));
     load_children(f, f->url, 100, 0, &rj);
     assert_int_equal(rj.n, 10);
     assert_string_equal(con_oid(f, "fkc_pid"), before);
+}
+
+/* Every row refused by a foreign key kept as a trigger (the parent table is empty): one
+   query finds them, the load does not send the batch again for each of them. */
+static void test_rows_refused_by_a_trigger_are_found_by_the_keys_check(void **state)
+{
+    fx *f = *state;
+    make_fk_tables(f);
+    sql(f, "TRUNCATE fkp CASCADE");
+    char url[1200];
+    snprintf(url, sizeof(url), "%s%%20-ccutover.defer_foreign_keys%%3Doff", f->url);
+    rejs rj = {0};
+    load_children(f, url, 3000, 0, &rj);
+    assert_int_equal(rj.n, 3000);
+    assert_int_equal(rj.rows[0], 0);
+    assert_string_equal(rj.reasons[0],
+                        "PostgreSQL refused the row: insert or update on table \"fkc\" violates "
+                        "foreign key constraint \"fkc_pid\"; Key (pid)=(1) is not present in "
+                        "table \"fkp\". [constraint fkc_pid]");
+    assert_string_equal(query(f, "SELECT count(*) FROM fkc"), "0");
+    assert_string_equal(query(f, "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = "
+                                 "'fkc'"),
+                        "3000");
 }
 
 static void test_aborted_load_leaves_foreign_keys_untouched(void **state)
@@ -1608,6 +1635,7 @@ int main(void)
         T(test_many_rejects_in_a_big_batch_keep_every_good_row),
         T(test_big_load_checks_foreign_keys_per_batch_and_puts_them_back),
         T(test_foreign_keys_keep_their_triggers_when_told_or_small),
+        T(test_rows_refused_by_a_trigger_are_found_by_the_keys_check),
         T(test_aborted_load_leaves_foreign_keys_untouched),
         T(test_commit_moves_identity_and_serial_sequences),
         T(test_abort_rolls_back_the_load),
