@@ -41,6 +41,8 @@ typedef struct re_entry {
     unsigned gen; /* fn_state.gen when compiled: names this pattern in the memo */
     pcre2_code *code;
     pcre2_match_data *md;
+    int klass;              /* 0: not known yet; 1: one character class (drop, below); 2: not */
+    unsigned char drop[256]; /* with klass 1: the bytes the class matches */
 } re_entry;
 
 /* Bytes after a subject that a JIT-compiled match may read (its SIMD scans look ahead). */
@@ -291,6 +293,57 @@ static char *pg_replacement(const char *r)
     return b.p;
 }
 
+/*
+ * Whether the pattern is one character class of ASCII characters ("[^0-9+]", "[ .()-]")
+ * with no escape, nested class or case folding, and if so which bytes it matches, asked
+ * of PCRE2 itself one ASCII character at a time; beyond ASCII such a class matches every
+ * character (negated) or none, which three probes confirm. regexp_replace(x, class, '',
+ * 'g'), the usual way to keep a phone number's digits, then deletes those bytes from a
+ * valid UTF-8 subject without a match per character (a UTF-8 character's bytes are all
+ * beyond ASCII). Anything else goes through pcre2_substitute.
+ */
+static int one_class(re_entry *re)
+{
+    if (re->klass)
+        return re->klass == 1;
+    re->klass = 2;
+    const char *p = re->pattern;
+    size_t n = strlen(p);
+    if (re->caseless || n < 3 || p[0] != '[' || p[n - 1] != ']')
+        return 0;
+    for (size_t i = 1; i + 1 < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c >= 0x80 || c == '[' || c == ']' || c == '\\')
+            return 0;
+    }
+    unsigned char subj[4 + JIT_PAD];
+    memset(subj, 0, sizeof(subj));
+    for (int c = 0; c < 0x80; c++) {
+        subj[0] = (unsigned char)c;
+        int rc = pcre2_match(re->code, subj, 1, 0, PCRE2_ANCHORED, re->md, NULL);
+        if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+            return 0;
+        if (rc >= 0 && pcre2_get_ovector_pointer(re->md)[1] != 1)
+            return 0; /* matched something else than the one character */
+        re->drop[c] = rc >= 0;
+    }
+    static const char *const beyond[] = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80"};
+    int negated = p[1] == '^', agree = 1;
+    for (int k = 0; k < 3 && agree; k++) {
+        size_t len = strlen(beyond[k]);
+        memset(subj, 0, sizeof(subj));
+        memcpy(subj, beyond[k], len);
+        int rc = pcre2_match(re->code, subj, len, 0, PCRE2_ANCHORED, re->md, NULL);
+        agree = negated ? rc >= 0 && pcre2_get_ovector_pointer(re->md)[1] == len
+                        : rc == PCRE2_ERROR_NOMATCH;
+    }
+    if (!agree)
+        return 0;
+    memset(re->drop + 0x80, negated, 0x80);
+    re->klass = 1;
+    return 1;
+}
+
 static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     for (int i = 0; i < 3; i++)
@@ -343,6 +396,23 @@ static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **ar
     const char *ps = padded(&st->memo_in, s, n);
     if (!ps) {
         sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    if (global && r[0] == '\0' && one_class(re) && cut_utf8_valid(s, n, NULL, NULL)) {
+        cut_buf *out = &st->memo_out;
+        cut_buf_reset(out);
+        if (cut_buf_reserve(out, n + 1)) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!re->drop[(unsigned char)ps[i]])
+                out->p[k++] = ps[i];
+        out->len = k;
+        st->memo_gen = re->gen;
+        st->memo_global = global;
+        result_text(ctx, out, k);
         return;
     }
     /* Like PostgreSQL, a group that did not take part (or does not exist) is empty. */

@@ -1345,6 +1345,57 @@ static void test_regexp_replace_repeated_call_is_the_same_call(void **state)
     cut_expr_free(e);
 }
 
+/* regexp_replace(x, '[class]', '', 'g') deletes the class's bytes without PCRE2's
+   substitution; the same pattern in a group goes through it: both agree, beyond ASCII,
+   on NUL bytes and on invalid UTF-8 (which PCRE2 leaves in place). */
+static void test_regexp_replace_of_one_class_agrees_with_pcre2(void **state)
+{
+    (void)state;
+    static const char *const classes[] = {"[^0-9+]", "[ .()-]", "[a-c]", "[^a-z]"};
+    prog p = {0};
+    src(&p, "s", CUT_T_TEXT);
+    char texts[8][64];
+    for (int i = 0; i < 4; i++) {
+        snprintf(texts[2 * i], sizeof(texts[0]), "regexp_replace(s, '%s', '', 'g')", classes[i]);
+        snprintf(texts[2 * i + 1], sizeof(texts[0]), "regexp_replace(s, '(?:%s)', '', 'g')",
+                 classes[i]);
+        ex(&p, texts[2 * i]);
+        ex(&p, texts[2 * i + 1]);
+    }
+    cut_expr *e = compile_ok(&p);
+    run r;
+    run_init(&r);
+    static const char nul[] = "a1\0b2";
+    static const char bad[] = "\xff" "1c\xfe" "2";
+    cut_cell subjects[] = {txt("+32 (0)4 123.45-67"), txt("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 1a2b3c"),
+                           txt(""), raw(nul, sizeof(nul) - 1), raw(bad, sizeof(bad) - 1),
+                           txt("abc")};
+    for (size_t k = 0; k < sizeof(subjects) / sizeof(subjects[0]); k++) {
+        eval_ok(e, &subjects[k], &r);
+        for (int i = 0; i < 4; i++) {
+            const cut_cell *a = &r.out[2 * i], *b = &r.out[2 * i + 1];
+            if (a->len != b->len || memcmp(a->p, b->p, a->len) != 0) {
+                print_error("subject %zu, %s: '%.*s' against '%.*s'\n", k, classes[i],
+                            (int)a->len, a->p, (int)b->len, b->p);
+                fail();
+            }
+        }
+        if (k == 0) {
+            assert_cell(&r.out[0], "+320412345" "67");
+            assert_cell(&r.out[2], "+3204123" "4567");
+        }
+        if (k == 1) {
+            assert_cell(&r.out[0], "123");
+            assert_cell(&r.out[4], "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 123");
+            assert_cell(&r.out[6], "abc");
+        }
+        if (k == 4)
+            assert_cell(&r.out[0], "\xff" "1\xfe" "2"); /* invalid bytes stay, as in PCRE2 */
+    }
+    run_free(&r);
+    cut_expr_free(e);
+}
+
 static void test_regexp_replace_backrefs_and_whole_match(void **state)
 {
     (void)state;
@@ -1618,6 +1669,7 @@ int main(void)
         cmocka_unit_test(test_regexp_replace_i_ignores_case),
         cmocka_unit_test(test_regexp_replace_flags_per_row_with_constant_pattern),
         cmocka_unit_test(test_regexp_replace_repeated_call_is_the_same_call),
+        cmocka_unit_test(test_regexp_replace_of_one_class_agrees_with_pcre2),
         cmocka_unit_test(test_regexp_replace_backrefs_and_whole_match),
         cmocka_unit_test(test_regexp_replace_unset_optional_group_gives_empty_text),
         cmocka_unit_test(test_regexp_replace_keeps_dollar_and_backslash_literal),
