@@ -857,7 +857,8 @@ static void memo_key(cut_expr *e, cut_buf *k)
         } else if (v->type != SQLITE_NULL) {
             uint32_t n = v->n < 0 ? (uint32_t)strlen(v->p) : (uint32_t)v->n;
             cut_buf_append(k, &n, sizeof(n));
-            cut_buf_append(k, v->p, n);
+            if (n)
+                cut_buf_append(k, v->p, n);
         }
     }
 }
@@ -913,11 +914,12 @@ int cut_expr_eval(cut_expr *e, const cut_cell *in, cut_cell *out, cut_arena *are
         if (!e->mkey.p && e->ninputs) {
             memo_off(e); /* out of memory for the key: evaluate without */
         } else {
-            h = XXH3_64bits(e->mkey.p ? e->mkey.p : "", e->mkey.len);
+            const char *kp = e->mkey.p ? e->mkey.p : "";
+            h = XXH3_64bits(kp, e->mkey.len);
             size_t i = (size_t)h & (MEMO_SLOTS - 1);
             while (e->slots[i].key &&
                    (e->slots[i].h != h || e->slots[i].klen != e->mkey.len ||
-                    memcmp(e->slots[i].key, e->mkey.p, e->mkey.len) != 0))
+                    memcmp(e->slots[i].key, kp, e->mkey.len) != 0))
                 i = (i + 1) & (MEMO_SLOTS - 1);
             e->looks++;
             memo_ent *m = &e->slots[i];
