@@ -40,9 +40,7 @@ struct cut_expr {
        fresh until its scan takes it. */
     struct in_val *vals; /* per input, set by cut_expr_eval for the row */
     int fresh;
-    /* The memo of results by input values (see cut_expr_eval). */
-    int memo_bad;             /* compiled: a function, aggregate or subquery rules it out */
-    int memo;                 /* in use */
+    /* The memo of results by input values (see cut_expr_eval); in use while slots is. */
     struct memo_ent *slots;   /* MEMO_SLOTS, open addressing */
     int nent;
     size_t mbytes;
@@ -107,6 +105,7 @@ typedef struct auth_ctx {
     cut_expr *e;
     const char *denied; /* why the last denial happened, for the message */
     int selects;        /* SELECTs authorized */
+    int impure;         /* a function, aggregate or subquery rules the memo out */
 } auth_ctx;
 
 /* Lets expressions read the row and call functions, nothing else. */
@@ -139,14 +138,14 @@ static int authorizer(void *ud, int action, const char *a1, const char *a2, cons
             return SQLITE_DENY;
         }
         if (!pure_function(a2))
-            ctx->e->memo_bad = 1;
+            ctx->impure = 1;
         return SQLITE_OK;
     case SQLITE_SELECT:
         /* One per statement checked; more is a subquery. */
         ctx->selects++;
         return SQLITE_OK;
     case SQLITE_RECURSIVE:
-        ctx->e->memo_bad = 1;
+        ctx->impure = 1;
         return SQLITE_OK;
     default:
         return SQLITE_DENY;
@@ -618,7 +617,7 @@ int cut_expr_compile(const cut_expr_spec *spec, cut_expr **out, cut_error *err)
                            sqlite3_errmsg(e->db));
         goto done;
     }
-    auth_ctx actx = {e, NULL, 0};
+    auth_ctx actx = {e, NULL, 0, 0};
     sqlite3_set_authorizer(e->db, authorizer, &actx);
     for (int i = 0; i < spec->nexpr; i++) {
         /* The column is the error's context: the message need not repeat it. */
@@ -631,13 +630,10 @@ int cut_expr_compile(const cut_expr_spec *spec, cut_expr **out, cut_error *err)
                                        NULL, &e->where_st, err)))
         goto done;
 
-    if (actx.selects != spec->nexpr + (spec->where ? 1 : 0))
-        e->memo_bad = 1;
-    if (!e->memo_bad && getenv("CUTOVER_NO_MEMO") == NULL) {
-        e->slots = calloc(MEMO_SLOTS, sizeof(memo_ent));
-        e->memo = e->slots != NULL;
-        cut_arena_init(&e->marena, 64 * 1024);
-    }
+    cut_arena_init(&e->marena, 64 * 1024);
+    if (!actx.impure && actx.selects == spec->nexpr + (spec->where ? 1 : 0) &&
+        getenv("CUTOVER_NO_MEMO") == NULL)
+        e->slots = calloc(MEMO_SLOTS, sizeof(memo_ent)); /* none: no memo */
 
     /* The evaluation statement reads only the inputs the expressions use. */
     for (int i = 0; i < spec->nsrc; i++) {
@@ -837,7 +833,7 @@ static void find_failure(cut_expr *e, const cut_cell *in, int *failed, cut_buf *
 
 void cut_expr_memo_stats(const cut_expr *e, int *on, uint64_t *looks, uint64_t *hits)
 {
-    *on = e->memo;
+    *on = e->slots != NULL;
     *looks = e->looks;
     *hits = e->hits;
 }
@@ -867,7 +863,6 @@ static void memo_off(cut_expr *e)
 {
     free(e->slots);
     e->slots = NULL;
-    e->memo = 0;
     e->nent = 0;
     cut_arena_free(&e->marena);
 }
@@ -909,7 +904,7 @@ int cut_expr_eval(cut_expr *e, const cut_cell *in, cut_cell *out, cut_arena *are
         input_value(e->in_kind[k], &in[e->inputs[k]], &e->vals[k]);
     memo_ent *slot = NULL;
     uint64_t h = 0;
-    if (e->memo) {
+    if (e->slots) {
         memo_key(e, &e->mkey);
         if (!e->mkey.p && e->ninputs) {
             memo_off(e); /* out of memory for the key: evaluate without */

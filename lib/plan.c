@@ -84,9 +84,7 @@ static const char *suggest_table(cut_conn *c, const char *name, char *buf, size_
     cut_error_clear(&e);
     if (c->drv->list_tables(c, &names, &n, &e) == CUT_OK) {
         cut_suggest(name, (const char *const *)names, n, buf, size);
-        for (int i = 0; i < n; i++)
-            free(names[i]);
-        free(names);
+        cut_strv_free(names, n);
     }
     return buf;
 }

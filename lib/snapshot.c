@@ -1934,9 +1934,7 @@ int cut_snapshot_url(const char *url, const char *path, const cut_snapshot_opts 
             free(v);
         }
     }
-    for (int i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    cut_strv_free(names, n);
     return rc;
 }
 
@@ -2030,15 +2028,9 @@ typedef struct deferred {
 static int keep_deferred(void *ud, char *const *stmts, int n, cut_error *err)
 {
     deferred *d = ud;
-    char **v = realloc(d->v, sizeof(char *) * (size_t)(d->n + n));
-    if (!v)
-        return cut_error_set(err, CUT_ENOMEM, "out of memory");
-    d->v = v;
-    for (int i = 0; i < n; i++) {
-        if (!(d->v[d->n] = cut_strdup(stmts[i])))
+    for (int i = 0; i < n; i++)
+        if (cut_strv_push(&d->v, &d->n, cut_strdup(stmts[i])))
             return cut_error_set(err, CUT_ENOMEM, "out of memory");
-        d->n++;
-    }
     return CUT_OK;
 }
 
@@ -2060,9 +2052,7 @@ static int run_deferred(cut_conn *c, const deferred *d, volatile sig_atomic_t *c
 
 static void deferred_free(deferred *d)
 {
-    for (int i = 0; i < d->n; i++)
-        free(d->v[i]);
-    free(d->v);
+    cut_strv_free(d->v, d->n);
     d->v = NULL;
     d->n = 0;
 }
@@ -2259,9 +2249,7 @@ static int check_dependents(cut_conn *c, rtable *rt, int n, cut_error *err)
         }
         cut_table_free(t);
     }
-    for (int i = 0; i < nn; i++)
-        free(names[i]);
-    free(names);
+    cut_strv_free(names, nn);
     return rc;
 }
 

@@ -344,6 +344,16 @@ static int one_class(re_entry *re)
     return 1;
 }
 
+/* The call's result, n bytes in st->memo_out, is the memo's last call and SQLite's. */
+static void memo_result(sqlite3_context *ctx, fn_state *st, const re_entry *re, int global,
+                        size_t n)
+{
+    st->memo_out.len = n;
+    st->memo_gen = re->gen;
+    st->memo_global = global;
+    result_text(ctx, &st->memo_out, n);
+}
+
 static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     for (int i = 0; i < 3; i++)
@@ -409,10 +419,7 @@ static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **ar
         for (size_t i = 0; i < n; i++)
             if (!re->drop[(unsigned char)ps[i]])
                 out->p[k++] = ps[i];
-        out->len = k;
-        st->memo_gen = re->gen;
-        st->memo_global = global;
-        result_text(ctx, out, k);
+        memo_result(ctx, st, re, global, k);
         return;
     }
     /* Like PostgreSQL, a group that did not take part (or does not exist) is empty. */
@@ -450,10 +457,7 @@ static void fn_regexp_replace(sqlite3_context *ctx, int argc, sqlite3_value **ar
         sqlite3_result_error(ctx, e, -1);
         sqlite3_free(e);
     } else {
-        out->len = outlen;
-        st->memo_gen = re->gen;
-        st->memo_global = global;
-        result_text(ctx, out, outlen);
+        memo_result(ctx, st, re, global, outlen);
     }
 }
 

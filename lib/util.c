@@ -16,6 +16,27 @@ char *cut_strdup(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+int cut_strv_push(char ***v, int *n, char *owned)
+{
+    if (!owned)
+        return CUT_ENOMEM;
+    char **x = realloc(*v, sizeof(char *) * (size_t)(*n + 1));
+    if (!x) {
+        free(owned);
+        return CUT_ENOMEM;
+    }
+    x[(*n)++] = owned;
+    *v = x;
+    return CUT_OK;
+}
+
+void cut_strv_free(char **v, int n)
+{
+    for (int i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 char *cut_strndup(const char *s, size_t n)
 {
     if (!s)

@@ -17,6 +17,10 @@ char *cut_strdup(const char *s);               /* NULL on NULL or OOM */
 char *cut_strndup(const char *s, size_t n);
 char *cut_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cut_streq_ci(const char *a, const char *b); /* ASCII case-insensitive equality */
+/* Appends owned (taken even on failure, freed then) to the string vector *v of *n;
+   CUT_ENOMEM when owned is NULL or the vector cannot grow. */
+int cut_strv_push(char ***v, int *n, char *owned);
+void cut_strv_free(char **v, int n); /* frees v[0..n) and v */
 
 /*
  * Validates UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF).
