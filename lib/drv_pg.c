@@ -87,7 +87,6 @@ typedef struct pg_fk {
     char *parent; /* referenced table and column, for messages */
     char *parent_col;
     int col;      /* the column's index among the loaded ones */
-    int unprepared; /* the check could not be prepared: this key is never checked here */
 } pg_fk;
 
 typedef struct pg_load {
@@ -122,6 +121,7 @@ typedef struct pg_load {
     int ndefer;     /* the first ndefer of them may be deferred (see find_fks) */
     pg_fk *fks;
     int fk_violation; /* the last refused COPY failed a foreign key (SQLSTATE 23503) */
+    int no_locate;    /* the keys' checks could not be prepared or run: bisect (fk_locate) */
     const cut_batch *batch; /* during load_rows */
     cut_reject_fn rej;
     void *ud;
@@ -331,9 +331,7 @@ static int pg_connect(const cut_url *url, int mode, cut_conn **out, cut_error *e
 /* Forgets the tables truncated in the transaction that ends. */
 static void fresh_clear(pg_conn *c)
 {
-    for (int i = 0; i < c->nfresh; i++)
-        free(c->fresh[i]);
-    free(c->fresh);
+    cut_strv_free(c->fresh, c->nfresh);
     c->fresh = NULL;
     c->nfresh = 0;
 }
@@ -1021,9 +1019,7 @@ static int referenced_from_outside(pg_conn *c, cut_table *const *tables, int n, 
                                 tables[0]->name)
                  : cut_error_set(err, CUT_ENOMEM, "out of memory");
     *outside = refs > 0;
-    for (int i = 0; names && i < n; i++)
-        free(names[i]);
-    free(names);
+    cut_strv_free(names, n);
     cut_buf_free(&sql);
     cut_buf_free(&in);
     return rc;
@@ -1053,17 +1049,10 @@ static int pg_truncate(cut_conn *base, cut_table *const *tables, int n, cut_erro
         }
         rc = cut_buf_cstr(&sql) ? pg_cmd(c, sql.p, err, "emptying the target tables", NULL)
                                 : cut_error_set(err, CUT_ENOMEM, "out of memory");
-        char **f = rc == CUT_OK && c->in_tx
-                       ? realloc(c->fresh, sizeof(char *) * (size_t)(c->nfresh + n))
-                       : NULL;
-        if (f) {
-            c->fresh = f;
-            for (int i = 0; i < n; i++) {
-                cut_buf q = {0};
-                quote_table(&q, tables[i]);
-                if (q.p)
-                    c->fresh[c->nfresh++] = q.p; /* owned from here; a miss only costs FREEZE */
-            }
+        for (int i = 0; rc == CUT_OK && c->in_tx && i < n; i++) {
+            cut_buf q = {0};
+            quote_table(&q, tables[i]);
+            cut_strv_push(&c->fresh, &c->nfresh, q.p); /* a miss only costs FREEZE */
         }
     }
     for (int i = 0; rc == CUT_OK && outside && i < n; i++) {
@@ -1171,20 +1160,6 @@ static int pg_ddl(cut_conn *base, const cut_table *t, cut_buf *out, cut_error *e
     return CUT_OK;
 }
 
-static int push_stmt(char ***v, int *n, char *stmt)
-{
-    if (!stmt)
-        return CUT_ENOMEM;
-    char **x = realloc(*v, sizeof(char *) * (size_t)(*n + 1));
-    if (!x) {
-        free(stmt);
-        return CUT_ENOMEM;
-    }
-    x[(*n)++] = stmt;
-    *v = x;
-    return CUT_OK;
-}
-
 /*
  * The frame of a deferral: BEGIN (a savepoint inside the caller's transaction, where the
  * drops and the statements that undo them commit or roll back with it), drops that each
@@ -1214,9 +1189,9 @@ static int defer_begin(defer_tx *d, pg_conn *c, const cut_table *t, cut_error *e
 static int defer_drop(defer_tx *d, char *undo1, char *undo2, char *drop, const char *what,
                       cut_error *err)
 {
-    int rc = push_stmt(&d->v, &d->nv, undo1);
+    int rc = cut_strv_push(&d->v, &d->nv, undo1);
     if (rc == CUT_OK && undo2)
-        rc = push_stmt(&d->v, &d->nv, undo2);
+        rc = cut_strv_push(&d->v, &d->nv, undo2);
     else
         free(undo2);
     if (rc == CUT_OK && drop)
@@ -1240,9 +1215,7 @@ static int defer_end(defer_tx *d, int rc,
                        : pg_commit(c, err, d->t->name);
     else
         PQclear(PQexec(c->pg, d->nested ? "ROLLBACK TO SAVEPOINT cutover_defer" : "ROLLBACK"));
-    for (int i = 0; i < d->nv; i++)
-        free(d->v[i]);
-    free(d->v);
+    cut_strv_free(d->v, d->nv);
     cut_buf_free(&d->q);
     return rc;
 }
@@ -1835,6 +1808,22 @@ static int arr_add(cut_buf *b, const cut_cell *v, int bytea)
     return CUT_OK;
 }
 
+/* Prepares fk's check unless it is: NULL when it is ready, else the failed result (the
+   caller clears it; inside a transaction, a failed PREPARE aborts it). */
+static PGresult *prepare_check(pg_conn *c, pg_fk *fk)
+{
+    if (fk->stmt[0])
+        return NULL;
+    snprintf(fk->stmt, sizeof(fk->stmt), "cut_fk_%u", ++c->stmts);
+    PGresult *res = PQprepare(c->pg, fk->stmt, fk->check, 1, NULL);
+    if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+        PQclear(res);
+        return NULL;
+    }
+    fk->stmt[0] = '\0';
+    return res;
+}
+
 /*
  * The check of the first nfk foreign keys for the rows of [a, b): each key's values go
  * to the server as one array and come back as the ordinals the referenced table lacks.
@@ -1845,8 +1834,6 @@ static int fk_check(pg_load *l, int a, int b, int nfk, cut_error *err)
     int refused = 0;
     for (int k = 0; k < nfk; k++) {
         const pg_fk *fk = &l->fks[k];
-        if (!fk->stmt[0])
-            continue; /* not prepared (fk_locate): its trigger is the check */
         cut_buf_reset(&l->arr);
         cut_buf_appendc(&l->arr, '{');
         int n = 0;
@@ -1995,40 +1982,26 @@ static int copy_range(pg_load *l, int a, int b, long *line, cut_error *err)
 static int fk_locate(pg_load *l, int a, int b, cut_error *err)
 {
     pg_conn *c = l->c;
-    int ready = 0;
-    for (int k = 0; k < l->nfk; k++) {
-        pg_fk *fk = &l->fks[k];
-        if (!fk->stmt[0] && !fk->unprepared) {
-            snprintf(fk->stmt, sizeof(fk->stmt), "cut_fk_%u", ++c->stmts);
-            PGresult *res = PQprepare(c->pg, fk->stmt, fk->check, 1, NULL);
-            int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-            PQclear(res);
-            if (!ok) {
-                fk->stmt[0] = '\0';
-                fk->unprepared = 1;
-                if (conn_lost(c))
-                    return pg_error(c, NULL, err, "loading", l->table);
-                int rc = pg_cmd(c, "ROLLBACK TO SAVEPOINT cut_load", err, "loading", l->table);
-                if (rc)
-                    return rc;
-            }
-        }
-        ready += fk->stmt[0] != '\0';
-    }
-    if (!ready)
-        return 0;
     cut_error e;
     cut_error_clear(&e);
-    int n = fk_check(l, a, b, l->nfk, &e);
-    if (n >= 0)
+    int n = 0;
+    for (int k = 0; k < l->nfk && n == 0; k++) {
+        PGresult *res = prepare_check(c, &l->fks[k]);
+        if (res) {
+            n = pg_error(c, res, &e, "preparing the foreign keys' check of", l->table);
+            PQclear(res);
+        }
+    }
+    if (n == 0 && (n = fk_check(l, a, b, l->nfk, &e)) >= 0)
         return n;
     if (n == CUT_ENOMEM || conn_lost(c)) {
         *err = e;
         return n;
     }
-    /* A check the server would not run (the referenced table not readable): bisect. */
-    cut_log(CUT_LOG_DEBUG, "PostgreSQL: %s: the foreign keys' check failed (%s); bisecting",
-            l->table, e.msg);
+    /* A check the server would not prepare or run (the referenced table not readable by
+       this role, whose trigger runs as the table's owner): bisection, for this load. */
+    cut_log(CUT_LOG_DEBUG, "PostgreSQL: %s: %s; bisecting", l->table, e.msg);
+    l->no_locate = 1;
     int rc = pg_cmd(c, "ROLLBACK TO SAVEPOINT cut_load", err, "loading", l->table);
     return rc ? rc : 0;
 }
@@ -2056,7 +2029,7 @@ static int load_range(pg_load *l, int a, int b, cut_error *err)
         int bad = line >= 1 ? row_of_line(l, a, b, line) : -1;
         if (live == 1)
             bad = row_of_line(l, a, b, 1);
-        if (bad < 0 && l->fk_violation && l->nfk) {
+        if (bad < 0 && l->fk_violation && l->nfk && !l->no_locate) {
             int n = fk_locate(l, a, b, err);
             if (n < 0)
                 return n;
@@ -2101,17 +2074,8 @@ static int defer_fks(pg_load *l, cut_error *err)
         return rc;
     /* The checks first: a key whose check cannot be prepared keeps its triggers. */
     PGresult *res = NULL;
-    for (int k = 0; k < l->ndefer; k++) {
-        pg_fk *fk = &l->fks[k];
-        snprintf(fk->stmt, sizeof(fk->stmt), "cut_fk_%u", ++c->stmts);
-        res = PQprepare(c->pg, fk->stmt, fk->check, 1, NULL);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            fk->stmt[0] = '\0';
-            break;
-        }
-        PQclear(res);
-        res = NULL;
-    }
+    for (int k = 0; k < l->ndefer && !res; k++)
+        res = prepare_check(c, &l->fks[k]);
     if (!res) {
         cut_buf sql = {0};
         cut_buf_printf(&sql, "ALTER TABLE %s ", l->qname);
