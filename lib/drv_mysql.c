@@ -49,6 +49,7 @@
 
 /* Rows per multi-row INSERT (MySQL allows at most 65535 placeholders per statement). */
 #define MY_INSERT_ROWS      500
+#define MY_SPLIT            16 /* a refused part is sent again as this many parts */
 #define MY_MAX_PLACEHOLDERS 65535
 
 typedef struct my_load my_load;
@@ -101,8 +102,8 @@ struct my_load {
     unsigned long *lens;
     my_bool *nulls;
     char (*nums)[40];    /* rewritten float32 values, one per bind */
-    unsigned char *skip; /* per batch row: refused before sending */
-    int skip_cap;
+    int *idx; /* the batch's rows to send (not refused before sending) */
+    int idx_cap;
     cut_buf data;    /* the batch as LOAD DATA text */
     size_t data_off; /* how much of it the handler has sent */
     cut_buf msg;     /* reject reasons */
@@ -1271,56 +1272,53 @@ static const char *warnings_text(my_load *l)
     return cut_buf_cstr(m);
 }
 
-/* Rows one at a time, each behind a savepoint; refused ones go to rej. */
-static int load_one_by_one(my_load *l, const cut_batch *b, cut_reject_fn rej, void *ud,
-                           cut_error *err)
+/* Row r alone, behind a savepoint: taken, or refused (an error, or a warning that the
+   server stored something else than what was sent) and undone, its reason to rej. */
+static int load_row(my_load *l, const cut_batch *b, int r, cut_reject_fn rej, void *ud,
+                    cut_error *err)
 {
     my_conn *c = l->c;
     int rc;
     if (!l->ins1 && (rc = my_prepare(l, 1, &l->ins1, err)))
         return rc;
-    for (int r = 0; r < b->nrows; r++) {
-        if (l->skip[r])
-            continue;
-        if ((rc = my_exec_sql(c, "SAVEPOINT cut_row", err, "savepoint")))
+    if ((rc = my_exec_sql(c, "SAVEPOINT cut_row", err, "savepoint")))
+        return rc;
+    unsigned int code = exec_rows(l, l->ins1, b, &r, 1);
+    if (code) {
+        if (!is_row_error(code, mysql_stmt_sqlstate(l->ins1)))
+            return cut_error_set(err, CUT_ESERVER, "%s: insert: %s", c->label,
+                                 mysql_stmt_error(l->ins1));
+        cut_buf_reset(&l->msg);
+        cut_buf_printf(&l->msg, "%s refused the row: %s", c->label, mysql_stmt_error(l->ins1));
+        if ((rc = my_exec_sql(c, "ROLLBACK TO SAVEPOINT cut_row", err, "rollback")))
             return rc;
-        unsigned int code = exec_rows(l, l->ins1, b, &r, 1);
-        if (code) {
-            if (!is_row_error(code, mysql_stmt_sqlstate(l->ins1)))
-                return cut_error_set(err, CUT_ESERVER, "%s: insert: %s", c->label,
-                                     mysql_stmt_error(l->ins1));
-            cut_buf_reset(&l->msg);
-            cut_buf_printf(&l->msg, "%s refused the row: %s", c->label, mysql_stmt_error(l->ins1));
-            if ((rc = my_exec_sql(c, "ROLLBACK TO SAVEPOINT cut_row", err, "rollback")))
-                return rc;
-            rej(ud, r, cut_buf_cstr(&l->msg));
-            continue;
-        }
-        if (mysql_warning_count(c->db)) {
-            /* The server stored something else than what was sent: undo and refuse. */
-            char reason[1200];
-            snprintf(reason, sizeof(reason), "%s refused the row: %s", c->label, warnings_text(l));
-            if ((rc = my_exec_sql(c, "ROLLBACK TO SAVEPOINT cut_row", err, "rollback")))
-                return rc;
-            rej(ud, r, reason);
-        }
+        rej(ud, r, cut_buf_cstr(&l->msg));
+        return CUT_OK;
+    }
+    if (mysql_warning_count(c->db)) {
+        char reason[1200];
+        snprintf(reason, sizeof(reason), "%s refused the row: %s", c->label, warnings_text(l));
+        if ((rc = my_exec_sql(c, "ROLLBACK TO SAVEPOINT cut_row", err, "rollback")))
+            return rc;
+        rej(ud, r, reason);
     }
     return CUT_OK;
 }
 
 /*
- * Sends the rows of b not yet refused with one LOAD DATA LOCAL. Returns 0 with
- * *clean = 1 when the server took every row without a warning; 0 with *clean = 0
- * when it did not (the caller rolls back and goes row by row); CUT_EUNSUPPORTED
- * when local infile is refused; another error when the connection failed.
+ * Sends rows idx[0..n) of b with one LOAD DATA LOCAL. Returns 0 with *clean = 1 when
+ * the server took every row without a warning; 0 with *clean = 0 when it did not (the
+ * caller rolls back and looks for the rows); CUT_EUNSUPPORTED when local infile is
+ * refused; another error when the connection failed.
  */
-static int load_data_local(my_load *l, const cut_batch *b, int nsend, int *clean, cut_error *err)
+static int load_data_local(my_load *l, const cut_batch *b, const int *idx, int n, int *clean,
+                           cut_error *err)
 {
     my_conn *c = l->c;
     *clean = 0;
     cut_buf_reset(&l->data);
-    for (int r = 0; r < b->nrows; r++)
-        if (!l->skip[r] && append_load_row(l, cut_batch_crow(b, r)))
+    for (int k = 0; k < n; k++)
+        if (append_load_row(l, cut_batch_crow(b, idx[k])))
             return cut_error_set(err, CUT_ENOMEM, "out of memory");
     c->feeding = l;
     int failed = mysql_real_query(c->db, l->load_sql, (unsigned long)strlen(l->load_sql));
@@ -1333,66 +1331,105 @@ static int load_data_local(my_load *l, const cut_batch *b, int nsend, int *clean
             return CUT_OK;
         return my_error(c, err, CUT_ESERVER, "load data");
     }
-    *clean = mysql_affected_rows(c->db) == (my_ulonglong)nsend && mysql_warning_count(c->db) == 0;
+    *clean = mysql_affected_rows(c->db) == (my_ulonglong)n && mysql_warning_count(c->db) == 0;
     return CUT_OK;
 }
 
-/* Sends the rows with multi-row INSERTs; *clean as for load_data_local. */
-static int load_inserts(my_load *l, const cut_batch *b, int *clean, cut_error *err)
+/* Sends rows idx[0..n) of b with multi-row INSERTs; *clean as for load_data_local. */
+static int load_inserts(my_load *l, const cut_batch *b, const int *idx, int n, int *clean,
+                        cut_error *err)
 {
     my_conn *c = l->c;
     *clean = 0;
-    int idx[MY_INSERT_ROWS];
-    int n = 0, rc;
-    for (int r = 0; r <= b->nrows; r++) {
-        if (r < b->nrows && l->skip[r])
-            continue;
-        if (r < b->nrows)
-            idx[n++] = r;
-        if (n == 0 || (n < l->insn_rows && r < b->nrows))
-            continue;
+    int rc;
+    for (int k = 0; k < n;) {
+        int m = n - k < l->insn_rows ? n - k : l->insn_rows;
         MYSQL_STMT *st;
-        if (n == l->insn_rows) {
-            if (!l->insn && (rc = my_prepare(l, n, &l->insn, err)))
+        if (m == l->insn_rows) {
+            if (!l->insn && (rc = my_prepare(l, m, &l->insn, err)))
                 return rc;
             st = l->insn;
         } else {
-            if (l->tail && l->tail_rows != n) {
+            if (l->tail && l->tail_rows != m) {
                 mysql_stmt_close(l->tail);
                 l->tail = NULL;
             }
-            if (!l->tail && (rc = my_prepare(l, n, &l->tail, err)))
+            if (!l->tail && (rc = my_prepare(l, m, &l->tail, err)))
                 return rc;
-            l->tail_rows = n;
+            l->tail_rows = m;
             st = l->tail;
         }
-        unsigned int code = exec_rows(l, st, b, idx, n);
+        unsigned int code = exec_rows(l, st, b, idx + k, m);
         if (code) {
             if (is_row_error(code, mysql_stmt_sqlstate(st)))
                 return CUT_OK;
             return cut_error_set(err, CUT_ESERVER, "%s: insert: %s", c->label,
                                  mysql_stmt_error(st));
         }
-        if (mysql_warning_count(c->db) || mysql_stmt_affected_rows(st) != (my_ulonglong)n)
+        if (mysql_warning_count(c->db) || mysql_stmt_affected_rows(st) != (my_ulonglong)m)
             return CUT_OK;
-        n = 0;
+        k += m;
     }
     *clean = 1;
     return CUT_OK;
+}
+
+/*
+ * Rows idx[0..n) of b, sent together behind a savepoint. A part the server does not take
+ * cleanly (an error or a warning that names no row) is undone and sent again as MY_SPLIT
+ * parts, down to single rows: a refused row costs about MY_SPLIT statements and
+ * MY_SPLIT rows sent again per level (three levels for a batch of 4,096), where sending
+ * every row of the batch alone cost one statement per row.
+ */
+static int load_part(my_load *l, const cut_batch *b, const int *idx, int n, int whole,
+                     cut_reject_fn rej, void *ud, cut_error *err)
+{
+    my_conn *c = l->c;
+    if (n == 1)
+        return load_row(l, b, idx[0], rej, ud, err);
+    int rc = my_exec_sql(c, "SAVEPOINT cut_part", err, "savepoint");
+    int clean = 0, sent = 0;
+    /* A batch goes by LOAD DATA; a part sent again, when it fits one INSERT, by that. */
+    if (rc == CUT_OK && c->local_infile && (whole || n > l->insn_rows)) {
+        rc = load_data_local(l, b, idx, n, &clean, err);
+        sent = rc != CUT_EUNSUPPORTED;
+        if (!sent) {
+            cut_log(CUT_LOG_INFO,
+                    "%s: LOAD DATA LOCAL INFILE refused by the server; loading "
+                    "with INSERT",
+                    c->label);
+            c->local_infile = 0;
+            rc = CUT_OK;
+        }
+    }
+    if (rc == CUT_OK && !sent)
+        rc = load_inserts(l, b, idx, n, &clean, err);
+    if (rc || clean)
+        return rc;
+    /* Something was refused or changed: undo the part, then find the rows. */
+    if ((rc = my_exec_sql(c, "ROLLBACK TO SAVEPOINT cut_part", err, "rollback")))
+        return rc;
+    if (n <= MY_SPLIT) {
+        for (int k = 0; k < n && rc == CUT_OK; k++)
+            rc = load_row(l, b, idx[k], rej, ud, err);
+        return rc;
+    }
+    int size = (n + MY_SPLIT - 1) / MY_SPLIT;
+    for (int k = 0; k < n && rc == CUT_OK; k += size)
+        rc = load_part(l, b, idx + k, n - k < size ? n - k : size, 0, rej, ud, err);
+    return rc;
 }
 
 static int my_load_rows(cut_load *base, const cut_batch *b, cut_reject_fn rej, void *ud,
                         cut_error *err)
 {
     my_load *l = (my_load *)base;
-    my_conn *c = l->c;
-    int rc = CUT_OK;
-    if (b->nrows > l->skip_cap) {
-        unsigned char *s = realloc(l->skip, (size_t)b->nrows);
-        if (!s)
+    if (b->nrows > l->idx_cap) {
+        int *p = realloc(l->idx, sizeof(int) * (size_t)b->nrows);
+        if (!p)
             return cut_error_set(err, CUT_ENOMEM, "out of memory");
-        l->skip = s;
-        l->skip_cap = b->nrows;
+        l->idx = p;
+        l->idx_cap = b->nrows;
     }
     /* Values MySQL cannot hold at all are refused before anything is sent. */
     int nsend = 0;
@@ -1401,42 +1438,12 @@ static int my_load_rows(cut_load *base, const cut_batch *b, cut_reject_fn rej, v
         const char *why = NULL;
         for (int i = 0; i < l->ncols && !why; i++)
             why = my_refusal(l, i, &row[i]);
-        l->skip[r] = why != NULL;
         if (why)
             rej(ud, r, why);
         else
-            nsend++;
+            l->idx[nsend++] = r;
     }
-    if (nsend == 0)
-        return CUT_OK;
-    if ((rc = my_exec_sql(c, "SAVEPOINT cut_batch", err, "savepoint")))
-        goto done;
-    int clean = 0;
-    if (c->local_infile) {
-        rc = load_data_local(l, b, nsend, &clean, err);
-        if (rc == CUT_EUNSUPPORTED) {
-            cut_log(CUT_LOG_INFO,
-                    "%s: LOAD DATA LOCAL INFILE refused by the server; loading "
-                    "with INSERT",
-                    c->label);
-            c->local_infile = 0;
-            rc = CUT_OK;
-        } else if (rc) {
-            goto done;
-        } else {
-            goto loaded;
-        }
-    }
-    if ((rc = load_inserts(l, b, &clean, err)))
-        goto done;
-loaded:
-    if (!clean) {
-        /* Something was refused or changed: undo the batch, then find the rows. */
-        if ((rc = my_exec_sql(c, "ROLLBACK TO SAVEPOINT cut_batch", err, "rollback")))
-            goto done;
-        rc = load_one_by_one(l, b, rej, ud, err);
-    }
-done:
+    int rc = nsend ? load_part(l, b, l->idx, nsend, 1, rej, ud, err) : CUT_OK;
     if (rc)
         cut_error_set_table(err, l->table);
     return rc;
@@ -1463,7 +1470,7 @@ static void my_load_free(my_load *l)
     free(l->lens);
     free(l->nulls);
     free(l->nums);
-    free(l->skip);
+    free(l->idx);
     free(l->auto_col);
     cut_buf_free(&l->data);
     cut_buf_free(&l->msg);
