@@ -1064,11 +1064,28 @@ static void test_caller_transaction_spans_truncate_and_loads(void **state)
     assert_int_equal(c->drv->tx_commit(c, &err), 0);
     assert_int_equal(count(f->admin, "pa"), 1);
     assert_int_equal(count(f->admin, "ch"), 0);
-    /* Parent before child: refused, nothing changes. */
+    /* A second load into a table emptied once is refused when it is not empty. */
+    assert_int_equal(c->drv->tx_begin(c, &err), 0);
+    assert_int_equal(c->drv->truncate(c, order, 2, &err), 0);
+    assert_int_equal(c->drv->load_open(c, pa, &lo, &l, &err), 0);
+    assert_int_equal(c->drv->load_rows(l, b, on_reject, &rj, &err), 0);
+    assert_int_equal(c->drv->load_commit(l, &err), 0);
+    assert_int_not_equal(c->drv->load_open(c, pa, &lo, &l, &err), 0);
+    assert_non_null(strstr(err.msg, "is not empty (1 rows)"));
+    c->drv->tx_rollback(c);
+    /* Both tables of a foreign key emptied together: in any order, without the checks. */
     sql(f, "INSERT INTO ch VALUES (11, 5)");
-    cut_table *wrong[] = {pa, ch};
-    assert_int_not_equal(c->drv->truncate(c, wrong, 2, &err), 0);
+    cut_table *reverse[] = {pa, ch};
+    assert_int_equal(c->drv->truncate(c, reverse, 2, &err), 0);
+    assert_int_equal(count(f->admin, "pa"), 0);
+    assert_int_equal(count(f->admin, "ch"), 0);
+    /* A parent whose child is not emptied with it keeps the checks: refused, nothing
+       changes. */
+    sql(f, "INSERT INTO pa VALUES (5)");
+    sql(f, "INSERT INTO ch VALUES (11, 5)");
+    assert_int_not_equal(c->drv->truncate(c, &pa, 1, &err), 0);
     assert_non_null(strstr(err.msg, "cannot empty the target tables"));
+    assert_int_equal(count(f->admin, "pa"), 1);
     assert_int_equal(count(f->admin, "ch"), 1);
     cut_batch_free(b);
     cut_table_free(pa);
