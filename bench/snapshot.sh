@@ -2,18 +2,21 @@
 # bench/snapshot.sh — snapshot and verified restore of the gym target in
 # PostgreSQL, against pg_dump -Fc, COPY TO | zstd -3 -T2, pg_restore and
 # pg_restore -j2, all in one run on one private server; peak RSS of snapshot and
-# restore. Not part of make check. Writes bench/results-snapshot.md.
+# restore. Then the same gym target in MariaDB: snapshot and restore against
+# mydumper and myloader -t 2. Not part of make check. Writes
+# bench/results-snapshot.md.
 #
 #   bench/snapshot.sh BUILDDIR [SF]        (SF: scale factor, default 100)
 #
-# Needs hyperfine, zstd, /usr/bin/time, the PostgreSQL server and client tools.
+# Needs hyperfine, zstd, /usr/bin/time, the PostgreSQL and MariaDB servers and client
+# tools, mydumper (Debian package mydumper: mydumper and myloader).
 # The target is loaded with the CLI itself: fixture → migrate (mappings/gym-pg.yaml).
 set -eu
 build=$(cd "${1:?usage: bench/snapshot.sh BUILDDIR [SF]}" && pwd)
 sf=${2:-100}
 src=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${CUT_SERVERS_DIR:-}" ]; then
-    exec "$src/tests/integration/with-servers.sh" --pg -- sh "$0" "$build" "$sf"
+    exec "$src/tests/integration/with-servers.sh" --pg --mysql -- sh "$0" "$build" "$sf"
 fi
 CUTOVER=${CUTOVER:-$build/tools/cutover}
 CUTOVER_FIXTURE=${CUTOVER_FIXTURE:-$build/tools/cutover-fixture}
@@ -79,6 +82,27 @@ echo "== peak RSS" >&2
 /usr/bin/time -f "%M %e" -o rss.restore "$CUTOVER" restore -q snap2.cutsnap --target "$U" >restore.out
 "$CUTOVER" verify -q "$src/mappings/gym-pg.yaml" >verify2.out
 
+echo "== MariaDB: the same target, copied from PostgreSQL; snapshot and restore against mydumper/myloader -t 2" >&2
+my() { mariadb --no-defaults -uroot -h127.0.0.1 -P"$MYSQL_PORT" "$@"; }
+my -e "CREATE DATABASE gym"
+my gym <"$src/fixtures/gym-target.mysql.sql"
+M="mysql://root@127.0.0.1:$MYSQL_PORT/gym"
+GYM_PG_SOURCE="$U" GYM_MYSQL_TARGET="$M" "$CUTOVER" migrate -q "$src/mappings/gym-pg-mysql.yaml" >migrate-my.out
+my_rows=$(my -N -e "SELECT (SELECT count(*) FROM gym.members) + (SELECT count(*) FROM gym.bookings)")
+dumper="mydumper -h 127.0.0.1 -P $MYSQL_PORT -u root -B gym -t 2 -c -o mydump"
+hyperfine -N --style basic --runs "$runs" --warmup 1 --export-json my-snap.json \
+    -n "cutover snapshot" "$CUTOVER snapshot -q --force $M -o my.cutsnap" \
+    -n "mydumper -t 2 -c" "sh -c 'rm -rf mydump && $dumper'" >&2
+size_mysnap=$(stat -c %s my.cutsnap)
+size_mydump=$(du -sb mydump | cut -f1)
+hyperfine -N --style basic --runs "$runs" --export-json my-restore.json \
+    -n "cutover restore" "$CUTOVER restore -q my.cutsnap" >&2
+hyperfine --style basic --runs "$runs" --export-json my-restore2.json \
+    --prepare "mariadb --no-defaults -uroot -h127.0.0.1 -P$MYSQL_PORT -e 'DROP DATABASE IF EXISTS gym_r'" \
+    -n "myloader -t 2" "myloader -h 127.0.0.1 -P $MYSQL_PORT -u root -d mydump -B gym_r -t 2" >&2
+/usr/bin/time -f "%M %e" -o rss.myrestore "$CUTOVER" restore -q my.cutsnap >my-restore.out
+GYM_PG_SOURCE="$U" GYM_MYSQL_TARGET="$M" "$CUTOVER" verify -q "$src/mappings/gym-pg-mysql.yaml" >verify-my.out || true
+
 mean() { # mean JSON NAME
     python3 -c "import json,sys; d=json.load(open('$1'));print('%.2f' % [r['mean'] for r in d['results'] if r['command']=='$2'][0])"
 }
@@ -88,6 +112,12 @@ t_copy=$(mean snap.json "COPY TO | zstd -3 -T2")
 t_rest=$(mean restore1.json "cutover restore")
 t_pgr=$(mean restore2.json "pg_restore")
 t_pgr2=$(mean restore2.json "pg_restore -j2")
+t_mysnap=$(mean my-snap.json "cutover snapshot")
+t_mydump=$(mean my-snap.json "mydumper -t 2 -c")
+t_myrest=$(mean my-restore.json "cutover restore")
+t_myload=$(mean my-restore2.json "myloader -t 2")
+rss_myrest=$(awk '{ printf "%.1f", $1 / 1024 }' rss.myrestore)
+go_my=$(tail -n 1 verify-my.out | cut -d: -f1)
 rss_snap=$(awk '{ printf "%.1f", $1 / 1024 }' rss.snap)
 rss_rest=$(awk '{ printf "%.1f", $1 / 1024 }' rss.restore)
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
@@ -125,5 +155,21 @@ out=$src/bench/results-snapshot.md
     echo '```'
     cat inspect.out
     echo '```'
+    echo
+    echo "## The same target in MariaDB"
+    echo
+    echo "MariaDB $(my -N -e 'SELECT VERSION()'), private server (loopback); $my_rows rows copied from"
+    echo "PostgreSQL by \`cutover migrate mappings/gym-pg-mysql.yaml\`. The issue sets no goal here;"
+    echo "the reference tools are not atomic (myloader creates the tables afresh in a new"
+    echo "database and commits as it goes) and read nothing back."
+    echo
+    echo "| what | tool | time (s) | size (MB) | vs cutover |"
+    echo "|---|---|---|---|---|"
+    echo "| snapshot | \`cutover snapshot\` | $t_mysnap | $(mb "$size_mysnap") | 1.00 |"
+    echo "| | \`mydumper -t 2 -c\` | $t_mydump | $(mb "$size_mydump") | time $(ratio "$t_mydump" "$t_mysnap")x, size $(ratio "$size_mydump" "$size_mysnap")x |"
+    echo "| restore | \`cutover restore\` (one transaction: DELETE, LOAD DATA into the existing tables, read back, digest proof) | $t_myrest | | 1.00 |"
+    echo "| | \`myloader -t 2\` (into a new database) | $t_myload | | $(ratio "$t_myload" "$t_myrest")x |"
+    echo
+    echo "Peak RSS of the restore: $rss_myrest MB. After it, \`cutover verify mappings/gym-pg-mysql.yaml\`: $go_my."
 } >"$out"
 cat "$out"
