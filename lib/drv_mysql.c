@@ -50,9 +50,21 @@
 /* Rows per multi-row INSERT (MySQL allows at most 65535 placeholders per statement). */
 #define MY_INSERT_ROWS      500
 #define MY_SPLIT            16 /* a refused part is sent again as this many parts */
+#define MY_WATCH            8  /* batches checked for orphans after one had some */
 #define MY_MAX_PLACEHOLDERS 65535
 
 typedef struct my_load my_load;
+
+/* A single-column foreign key of a loaded table, and the query that lists which of a
+   part's values its referenced table lacks: the values go in as a JSON array. */
+typedef struct my_fk {
+    char *name; /* the constraint, as the server's message names it */
+    int col;    /* the loaded column (index into the load's columns) */
+    char *tail; /* after "SELECT j.i FROM JSON_TABLE(<values>": ", '$[*]' COLUMNS (...)) j
+                   WHERE ... NOT EXISTS (...)"; NULL once the
+                   server could not run it */
+    char *why;  /* the reason given for its refused rows, in the server's words */
+} my_fk;
 
 typedef struct my_conn {
     struct cut_conn base;
@@ -110,6 +122,15 @@ struct my_load {
     size_t data_off; /* how much of it the handler has sent */
     cut_buf msg;     /* reject reasons */
     char *auto_col;  /* the AUTO_INCREMENT column, quoted, or NULL */
+    my_fk *fks;      /* the foreign keys whose refusals a check can locate (find_fks) */
+    int nfk;
+    unsigned int fail_code; /* the server's error that refused the last part sent, or 0 */
+    my_fk *watch;           /* a key that refused rows: batches are checked before sending */
+    int watching;           /* for this many more batches (reset when the check finds one) */
+    int fk_only;            /* LOAD DATA skipped only rows whose parent is missing, */
+    my_ulonglong skipped;   /* this many */
+    cut_buf fail_msg;       /* and its message */
+    cut_buf json;           /* a part's values of one column, as a JSON array */
 };
 
 static pthread_once_t my_once = PTHREAD_ONCE_INIT;
@@ -1375,6 +1396,43 @@ static int load_row(my_load *l, const cut_batch *b, int r, cut_reject_fn rej, vo
     return CUT_OK;
 }
 
+/* Keeps the error that refused a part, for locate_fk. */
+static int part_refused(my_load *l, unsigned int code, const char *msg)
+{
+    l->fail_code = code;
+    cut_buf_reset(&l->fail_msg);
+    cut_buf_printf(&l->fail_msg, "%s", msg);
+    return CUT_OK;
+}
+
+/*
+ * LOAD DATA LOCAL goes on past a row it cannot take (the client's stream cannot be
+ * stopped), so a missing parent is a warning there: the first one is kept for
+ * locate_fk, and l->fk_only says whether every row the statement skipped is such a
+ * warning (skipped rows, warnings and warnings for missing parents all equal).
+ */
+static void fk_warning(my_load *l, my_ulonglong skipped)
+{
+    my_conn *c = l->c;
+    unsigned int total = mysql_warning_count(c->db);
+    MYSQL_RES *res = NULL;
+    if (mysql_real_query(c->db, "SHOW WARNINGS", 13) == 0)
+        res = mysql_store_result(c->db);
+    MYSQL_ROW row;
+    my_ulonglong shown = 0, fk = 0;
+    while (res && (row = mysql_fetch_row(res))) {
+        shown++;
+        if (row[1] && row[2] && strtol(row[1], NULL, 10) == ER_NO_REFERENCED_ROW_2) {
+            if (!fk++)
+                part_refused(l, ER_NO_REFERENCED_ROW_2, row[2]);
+        }
+    }
+    if (res)
+        mysql_free_result(res);
+    l->fk_only = fk > 0 && fk == shown && shown == total && fk == skipped;
+    l->skipped = skipped;
+}
+
 /*
  * Sends rows idx[0..n) of b with one LOAD DATA LOCAL. Returns 0 with *clean = 1 when
  * the server took every row without a warning; 0 with *clean = 0 when it did not (the
@@ -1398,10 +1456,13 @@ static int load_data_local(my_load *l, const cut_batch *b, const int *idx, int n
         if (is_local_infile_refused(code))
             return CUT_EUNSUPPORTED;
         if (is_row_error(code, mysql_sqlstate(c->db)))
-            return CUT_OK;
+            return part_refused(l, code, mysql_error(c->db));
         return my_error(c, err, CUT_ESERVER, "load data");
     }
-    *clean = mysql_affected_rows(c->db) == (my_ulonglong)n && mysql_warning_count(c->db) == 0;
+    my_ulonglong took = mysql_affected_rows(c->db);
+    *clean = took == (my_ulonglong)n && mysql_warning_count(c->db) == 0;
+    if (!*clean && l->nfk && took <= (my_ulonglong)n)
+        fk_warning(l, (my_ulonglong)n - took);
     return CUT_OK;
 }
 
@@ -1432,7 +1493,7 @@ static int load_inserts(my_load *l, const cut_batch *b, const int *idx, int n, i
         unsigned int code = exec_rows(l, st, b, idx + k, m);
         if (code) {
             if (is_row_error(code, mysql_stmt_sqlstate(st)))
-                return CUT_OK;
+                return part_refused(l, code, mysql_stmt_error(st));
             return cut_error_set(err, CUT_ESERVER, "%s: insert: %s", c->label,
                                  mysql_stmt_error(st));
         }
@@ -1445,11 +1506,241 @@ static int load_inserts(my_load *l, const cut_batch *b, const int *idx, int n, i
 }
 
 /*
+ * The foreign keys of t whose refused rows locate_fk can find: single-column, not
+ * referring to t itself (a row's parent may be in the same part), on a loaded column
+ * that travels as text. The check reads the part's values through JSON_TABLE (MariaDB
+ * 10.6, MySQL 8.0): where the server lacks it, the check fails once and the load splits
+ * parts as before.
+ */
+static int find_fks(my_load *l, const cut_table *t, const cut_load_opts *o, cut_error *err)
+{
+    my_conn *c = l->c;
+    cut_buf sql = {0};
+    cut_buf_printf(&sql,
+                   "SELECT k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, "
+                   "k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, c.COLUMN_TYPE, "
+                   "c.CHARACTER_SET_NAME, c.COLLATION_NAME "
+                   "FROM information_schema.KEY_COLUMN_USAGE k "
+                   "JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = k.TABLE_SCHEMA "
+                   "AND c.TABLE_NAME = k.TABLE_NAME AND c.COLUMN_NAME = k.COLUMN_NAME "
+                   "WHERE k.TABLE_SCHEMA = DATABASE() AND k.TABLE_NAME = ");
+    quote_literal(c, &sql, t->name);
+    cut_buf_printf(&sql,
+                   " AND k.REFERENCED_TABLE_NAME IS NOT NULL AND NOT (k.REFERENCED_TABLE_SCHEMA "
+                   "= k.TABLE_SCHEMA AND k.REFERENCED_TABLE_NAME = k.TABLE_NAME) AND (SELECT "
+                   "COUNT(*) FROM information_schema.KEY_COLUMN_USAGE k2 WHERE "
+                   "k2.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND k2.TABLE_NAME = k.TABLE_NAME "
+                   "AND k2.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND k2.REFERENCED_TABLE_NAME IS "
+                   "NOT NULL) = 1 ORDER BY k.CONSTRAINT_NAME");
+    MYSQL_RES *res = NULL;
+    int rc = sql.p ? my_store(c, sql.p, &res, err, "reading the foreign keys")
+                   : cut_error_set(err, CUT_ENOMEM, "out of memory");
+    cut_buf_free(&sql);
+    if (rc)
+        return rc;
+    l->fks = calloc(mysql_num_rows(res) + 1, sizeof(my_fk));
+    if (!l->fks)
+        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+    MYSQL_ROW row;
+    while (rc == CUT_OK && (row = mysql_fetch_row(res))) {
+        int k = -1;
+        for (int i = 0; i < o->ncols && k < 0; i++)
+            if (row[1] && strcmp(t->cols[o->cols[i]].name, row[1]) == 0)
+                k = i;
+        if (k < 0 || !row[0] || !row[2] || !row[3] || !row[4] || !row[5] ||
+            l->cls[k] == LC_BYTES || l->cls[k] == LC_BIT || l->cls[k] == LC_BOOL)
+            continue;
+        cut_buf q = {0};
+        cut_buf_printf(&q, ", '$[*]' COLUMNS (i FOR ORDINALITY, v %s", row[5]);
+        if (row[6] && row[7])
+            cut_buf_printf(&q, " CHARACTER SET %s COLLATE %s", row[6], row[7]);
+        cut_buf_printf(&q, " PATH '$')) j WHERE j.v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ");
+        quote_ident(&q, row[2]);
+        cut_buf_appendc(&q, '.');
+        quote_ident(&q, row[3]);
+        cut_buf_printf(&q, " p WHERE p.");
+        quote_ident(&q, row[4]);
+        cut_buf_printf(&q, " = j.v)");
+        my_fk *fk = &l->fks[l->nfk++];
+        fk->col = k;
+        fk->name = cut_strdup(row[0]);
+        fk->tail = q.p;
+        if (!fk->name || !fk->tail)
+            rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+    }
+    mysql_free_result(res);
+    return rc;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* The foreign key the server's message for the last refused part names, with that
+   message kept as its rows' reason; NULL when it is not one find_fks kept. */
+static my_fk *named_fk(my_load *l)
+{
+    const char *msg = cut_buf_cstr(&l->fail_msg);
+    const char *at = msg ? strstr(msg, "CONSTRAINT `") : NULL;
+    for (int k = 0; at && k < l->nfk; k++) {
+        my_fk *fk = &l->fks[k];
+        size_t len = strlen(fk->name);
+        if (fk->tail && strncmp(at + 12, fk->name, len) == 0 && at[12 + len] == '`') {
+            free(fk->why);
+            fk->why = cut_asprintf("%s refused the row: %s", l->c->label, msg);
+            return fk->why ? fk : NULL;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * The rows of idx[0..n) whose value of fk's column its referenced table lacks, found by
+ * one query: their positions in idx go to out, ascending, and *nout. *nout = 0 also
+ * when the check cannot be trusted (it failed, or raised a warning: a value the
+ * column's type bent); the caller then sends the rows as they are.
+ */
+static int locate_fk(my_load *l, my_fk *fk, const cut_batch *b, const int *idx, int n,
+                     int *out, int *nout, cut_error *err)
+{
+    my_conn *c = l->c;
+    *nout = 0;
+    if (!fk->tail)
+        return CUT_OK;
+    cut_buf *j = &l->json;
+    cut_buf_reset(j);
+    cut_buf_appendc(j, '[');
+    for (int k = 0; k < n; k++) {
+        const cut_cell *v = &cut_batch_crow(b, idx[k])[fk->col];
+        if (k)
+            cut_buf_appendc(j, ',');
+        if (cut_cell_is_null(v)) {
+            cut_buf_append(j, "null", 4);
+        } else {
+            const char *p;
+            size_t len;
+            char num[40];
+            wire_value(l->cls[fk->col], v, &p, &len, num);
+            cut_json_string(j, p, len);
+        }
+    }
+    cut_buf_appendc(j, ']');
+    cut_buf sql = {0};
+    cut_buf_printf(&sql, "SELECT j.i FROM JSON_TABLE(");
+    if (cut_buf_cstr(j))
+        quote_literal(c, &sql, j->p);
+    cut_buf_printf(&sql, "%s", fk->tail);
+    if (!j->p || !cut_buf_cstr(&sql)) {
+        cut_buf_free(&sql);
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    }
+    int failed = mysql_real_query(c->db, sql.p, (unsigned long)sql.len);
+    cut_buf_free(&sql);
+    MYSQL_RES *res = failed ? NULL : mysql_store_result(c->db);
+    if (!res) {
+        unsigned int code = mysql_errno(c->db);
+        if (code >= CR_MIN_ERROR && code <= CR_MAX_ERROR)
+            return my_error(c, err, CUT_ESERVER, "checking a foreign key");
+        cut_log(CUT_LOG_DEBUG, "%s: %s: the rows foreign key %s refuses are found by parts: %s",
+                c->label, l->table, fk->name, mysql_error(c->db));
+        free(fk->tail);
+        fk->tail = NULL; /* not again */
+        return CUT_OK;
+    }
+    if (mysql_warning_count(c->db) == 0) {
+        MYSQL_ROW row;
+        while ((row = mysql_fetch_row(res))) {
+            long i = row[0] ? strtol(row[0], NULL, 10) : 0;
+            if (i >= 1 && i <= n)
+                out[(*nout)++] = (int)i - 1;
+        }
+        qsort(out, (size_t)*nout, sizeof(int), cmp_int);
+    }
+    mysql_free_result(res);
+    return CUT_OK;
+}
+
+static int load_part(my_load *l, const cut_batch *b, const int *idx, int n, int whole,
+                     cut_reject_fn rej, void *ud, cut_error *err);
+static int load_split(my_load *l, const cut_batch *b, const int *idx, int n,
+                      cut_reject_fn rej, void *ud, cut_error *err);
+
+/* Rows without a parent seldom come alone: the next MY_WATCH batches are checked for
+   them before they are sent. A skipped row leaves InnoDB's gap lock behind, and with
+   loads side by side (chunks), one holding LOAD DATA's AUTO-INC lock, that deadlocked. */
+static void watch(my_load *l, my_fk *fk)
+{
+    l->watch = fk;
+    l->watching = MY_WATCH;
+}
+
+/* After a LOAD DATA that skipped only rows without a parent (l->fk_only): when the key's
+   check finds exactly as many rows as it skipped, they are refused with the server's
+   warning and *kept = 1; otherwise nothing is done and the caller undoes the part. */
+static int keep_located(my_load *l, const cut_batch *b, const int *idx, int n,
+                        cut_reject_fn rej, void *ud, int *kept, cut_error *err)
+{
+    *kept = 0;
+    my_fk *fk = named_fk(l);
+    if (!fk)
+        return CUT_OK;
+    int *pos = malloc(sizeof(int) * (size_t)n);
+    int npos = 0;
+    int rc = pos ? locate_fk(l, fk, b, idx, n, pos, &npos, err)
+                 : cut_error_set(err, CUT_ENOMEM, "out of memory");
+    if (rc == CUT_OK && npos > 0 && (my_ulonglong)npos == l->skipped) {
+        for (int q = 0; q < npos; q++)
+            rej(ud, idx[pos[q]], fk->why);
+        *kept = 1;
+        watch(l, fk);
+    }
+    free(pos);
+    return rc;
+}
+
+/* A part refused for a missing parent: the rows the key's check finds go to rej with the
+   server's words, and the others are sent again (without the check finding any, the
+   part is split). */
+static int load_located(my_load *l, const cut_batch *b, const int *idx, int n,
+                        cut_reject_fn rej, void *ud, cut_error *err)
+{
+    my_fk *fk = named_fk(l);
+    if (!fk)
+        return load_split(l, b, idx, n, rej, ud, err);
+    int *pos = malloc(sizeof(int) * (size_t)n), *rest = malloc(sizeof(int) * (size_t)n);
+    int npos = 0, nrest = 0;
+    int rc = pos && rest ? locate_fk(l, fk, b, idx, n, pos, &npos, err)
+                         : cut_error_set(err, CUT_ENOMEM, "out of memory");
+    if (rc == CUT_OK && npos > 0) {
+        watch(l, fk);
+        for (int k = 0, q = 0; k < n; k++) {
+            if (q < npos && pos[q] == k) {
+                rej(ud, idx[k], fk->why);
+                q++;
+            } else {
+                rest[nrest++] = idx[k];
+            }
+        }
+        if (nrest)
+            rc = load_part(l, b, rest, nrest, 0, rej, ud, err);
+    } else if (rc == CUT_OK) {
+        rc = load_split(l, b, idx, n, rej, ud, err);
+    }
+    free(pos);
+    free(rest);
+    return rc;
+}
+
+/*
  * Rows idx[0..n) of b, sent together behind a savepoint. A part the server does not take
  * cleanly (an error or a warning that names no row) is undone and sent again as MY_SPLIT
  * parts, down to single rows: a refused row costs about MY_SPLIT statements and
  * MY_SPLIT rows sent again per level (three levels for a batch of 4,096), where sending
- * every row of the batch alone cost one statement per row.
+ * every row of the batch alone cost one statement per row. A part refused for a missing
+ * parent first asks the foreign key's check (load_located): one query finds every such
+ * row of the part.
  */
 static int load_part(my_load *l, const cut_batch *b, const int *idx, int n, int whole,
                      cut_reject_fn rej, void *ud, cut_error *err)
@@ -1459,6 +1750,8 @@ static int load_part(my_load *l, const cut_batch *b, const int *idx, int n, int 
         return load_row(l, b, idx[0], rej, ud, err);
     int rc = my_exec_sql(c, "SAVEPOINT cut_part", err, "savepoint");
     int clean = 0, sent = 0;
+    l->fail_code = 0;
+    l->fk_only = 0;
     /* A batch goes by LOAD DATA; a part sent again, when it fits one INSERT, by that. */
     if (rc == CUT_OK && c->local_infile && (whole || n > l->insn_rows)) {
         rc = load_data_local(l, b, idx, n, &clean, err);
@@ -1476,9 +1769,27 @@ static int load_part(my_load *l, const cut_batch *b, const int *idx, int n, int 
         rc = load_inserts(l, b, idx, n, &clean, err);
     if (rc || clean)
         return rc;
+    /* LOAD DATA took every row but those without a parent: when the key's check finds
+       as many, those are the rows it skipped, and the others stay. */
+    if (l->fk_only) {
+        int kept = 0;
+        if ((rc = keep_located(l, b, idx, n, rej, ud, &kept, err)) || kept)
+            return rc;
+    }
     /* Something was refused or changed: undo the part, then find the rows. */
     if ((rc = my_exec_sql(c, "ROLLBACK TO SAVEPOINT cut_part", err, "rollback")))
         return rc;
+    if (l->fail_code == ER_NO_REFERENCED_ROW_2 && l->nfk && n > MY_SPLIT)
+        return load_located(l, b, idx, n, rej, ud, err);
+    return load_split(l, b, idx, n, rej, ud, err);
+}
+
+/* The rows of a refused part, found by sending it again as MY_SPLIT parts (or row by
+   row when it is that small). */
+static int load_split(my_load *l, const cut_batch *b, const int *idx, int n,
+                      cut_reject_fn rej, void *ud, cut_error *err)
+{
+    int rc = CUT_OK;
     if (n <= MY_SPLIT) {
         for (int k = 0; k < n && rc == CUT_OK; k++)
             rc = load_row(l, b, idx[k], rej, ud, err);
@@ -1513,7 +1824,27 @@ static int my_load_rows(cut_load *base, const cut_batch *b, cut_reject_fn rej, v
         else
             l->idx[nsend++] = r;
     }
-    int rc = nsend ? load_part(l, b, l->idx, nsend, 1, rej, ud, err) : CUT_OK;
+    int rc = CUT_OK;
+    if (l->watching > 0 && nsend > MY_SPLIT) {
+        int *pos = malloc(sizeof(int) * (size_t)nsend), npos = 0;
+        rc = pos ? locate_fk(l, l->watch, b, l->idx, nsend, pos, &npos, err)
+                 : cut_error_set(err, CUT_ENOMEM, "out of memory");
+        l->watching = npos ? MY_WATCH : l->watching - 1;
+        int kept = 0;
+        for (int k = 0, q = 0; rc == CUT_OK && k < nsend; k++) {
+            if (q < npos && pos[q] == k) {
+                rej(ud, l->idx[k], l->watch->why);
+                q++;
+            } else {
+                l->idx[kept++] = l->idx[k];
+            }
+        }
+        if (rc == CUT_OK)
+            nsend = kept;
+        free(pos);
+    }
+    if (rc == CUT_OK && nsend)
+        rc = load_part(l, b, l->idx, nsend, 1, rej, ud, err);
     if (rc)
         cut_error_set_table(err, l->table);
     return rc;
@@ -1542,6 +1873,14 @@ static void my_load_free(my_load *l)
     free(l->nums);
     free(l->idx);
     free(l->auto_col);
+    for (int k = 0; k < l->nfk; k++) {
+        free(l->fks[k].name);
+        free(l->fks[k].tail);
+        free(l->fks[k].why);
+    }
+    free(l->fks);
+    cut_buf_free(&l->fail_msg);
+    cut_buf_free(&l->json);
     cut_buf_free(&l->data);
     cut_buf_free(&l->msg);
     free(l);
@@ -1733,6 +2072,9 @@ static int my_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
         rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
         goto rollback;
     }
+    /* An all-or-nothing load stops at its first refused row: it needs no locating. */
+    if (!o->whole && (rc = find_fks(l, t, o, err)))
+        goto rollback;
     mysql_set_local_infile_handler(c->db, infile_init, infile_read, infile_end, infile_error, c);
     cut_buf_free(&sql);
     cut_buf_free(&b2);

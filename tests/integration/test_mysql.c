@@ -969,6 +969,96 @@ static void test_insert_path_finds_sparse_refused_rows_without_a_statement_per_r
     check_sparse_rejects(f, f->url_insert);
 }
 
+/* A batch of n child rows 1+base.. whose parents are 1..100, but rows bad[0..4) point at
+   none and row 9 at NULL (no orphan). */
+static cut_batch *orphan_batch(int n, int base, const int *bad)
+{
+    cut_batch *b = cut_batch_new(2, n);
+    for (int r = 0; r < n; r++) {
+        char num[16];
+        int len = snprintf(num, sizeof(num), "%d", base + r + 1);
+        cut_batch_set_copy(b, r, 0, num, (size_t)len);
+        int pid = r % 100 + 1;
+        for (int k = 0; k < 4; k++)
+            pid = r == bad[k] ? 1000 + k : pid;
+        if (r == 9) {
+            cut_batch_set_null(b, r, 1);
+        } else {
+            len = snprintf(num, sizeof(num), "%d", pid);
+            cut_batch_set_copy(b, r, 1, num, (size_t)len);
+        }
+        b->nrows++;
+    }
+    return b;
+}
+
+/* Rows whose parent is missing, spread over a batch of 4,096: one check of the foreign
+   key finds them all, with the server's words. The next batch of the load is checked
+   before it is sent, and its orphans get the same words. */
+static void check_orphans(fx *f, const char *url)
+{
+    sql(f, "CREATE TABLE par (id INT PRIMARY KEY)");
+    sql(f, "INSERT INTO par SELECT seq FROM seq_1_to_100");
+    sql(f, "CREATE TABLE kid (id INT PRIMARY KEY, pid INT, CONSTRAINT kid_par FOREIGN KEY (pid)"
+           " REFERENCES par (id))");
+    int n = 4096, bad[] = {7, 1500, 1501, 4095};
+    cut_batch *b = orphan_batch(n, 0, bad);
+    cut_conn *c = conn(url, CUT_OPEN_WRITE);
+    long long q0 = questions(f, c);
+    rejects rj = {0};
+    load(c, "kid", b, &rj);
+    long long sent = questions(f, c) - q0;
+    assert_int_equal(rj.n, 4);
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(rj.rows[k], bad[k]);
+        if (!strstr(rj.reasons[k], "MariaDB refused the row: Cannot add or update a child row: "
+                                   "a foreign key constraint fails") ||
+            !strstr(rj.reasons[k], "CONSTRAINT `kid_par`"))
+            fail_msg("row %d: reason '%s'", bad[k], rj.reasons[k]);
+    }
+    assert_int_equal(count(c, "kid"), n - 4);
+    if (sent > 40)
+        fail_msg("%lld statements to find 4 orphans among %d", sent, n);
+    /* Two batches in one load: the second one's orphans are found before sending. */
+    sql(f, "DELETE FROM kid");
+    cut_batch *b2 = orphan_batch(n, n, (const int[]){0, 1, 2, 3});
+    cut_error err;
+    cut_error_clear(&err);
+    cut_table *t = describe(c, "kid");
+    int cols[] = {0, 1};
+    cut_load_opts lo = {.cols = cols, .ncols = 2};
+    cut_load *l = NULL;
+    rejects rj2 = {0};
+    assert_int_equal(c->drv->load_open(c, t, &lo, &l, &err), 0);
+    assert_int_equal(c->drv->load_rows(l, b, on_reject, &rj2, &err), 0);
+    assert_int_equal(rj2.n, 4);
+    rj2.n = 0;
+    assert_int_equal(c->drv->load_rows(l, b2, on_reject, &rj2, &err), 0);
+    assert_int_equal(c->drv->load_commit(l, &err), 0);
+    assert_int_equal(rj2.n, 4);
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(rj2.rows[k], k);
+        assert_string_equal(rj2.reasons[k], rj.reasons[0]);
+    }
+    assert_int_equal(count(c, "kid"), 2 * n - 8);
+    cut_table_free(t);
+    cut_batch_free(b2);
+    cut_batch_free(b);
+    close_conn(c);
+}
+
+static void test_load_data_finds_orphans_by_the_foreign_keys_check(void **state)
+{
+    fx *f = *state;
+    check_orphans(f, f->url);
+}
+
+static void test_insert_path_finds_orphans_by_the_foreign_keys_check(void **state)
+{
+    fx *f = *state;
+    check_orphans(f, f->url_insert);
+}
+
 static void test_load_open_refuses_non_empty_and_non_transactional_tables(void **state)
 {
     fx *f = *state;
@@ -1148,6 +1238,8 @@ int main(void)
         T(test_insert_path_rejects_refused_rows_with_the_server_reason),
         T(test_load_data_finds_sparse_refused_rows_without_a_statement_per_row),
         T(test_insert_path_finds_sparse_refused_rows_without_a_statement_per_row),
+        T(test_load_data_finds_orphans_by_the_foreign_keys_check),
+        T(test_insert_path_finds_orphans_by_the_foreign_keys_check),
         T(test_values_mysql_cannot_hold_are_refused_before_sending),
         T(test_server_refusing_local_infile_falls_back_to_insert),
         T(test_multi_row_inserts_span_several_statements),
