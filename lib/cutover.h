@@ -43,6 +43,9 @@ enum {
     CUT_EINTR = -11,       /* interrupted (signal / cancellation) */
     CUT_ECORRUPT = -12,    /* a file failed its checksum or structure checks */
     CUT_ESTATE = -13,      /* refused because of the target's state */
+    CUT_ERETRY = -14,      /* a transient conflict (deadlock, lock timeout, serialization
+                              failure): the server rolled the work back; it may succeed
+                              when run again */
 };
 
 /*

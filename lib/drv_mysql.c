@@ -142,10 +142,17 @@ static void my_lib_init(void)
     my_lib_rc = mysql_library_init(0, NULL, NULL);
 }
 
+/* CUT_ERETRY for a deadlock or a lock wait timeout (the server undid the work, which
+   may succeed when run again), else code. */
+static int retry_or(unsigned int errnum, int code)
+{
+    return errnum == ER_LOCK_DEADLOCK || errnum == ER_LOCK_WAIT_TIMEOUT ? CUT_ERETRY : code;
+}
+
 static int my_error(my_conn *c, cut_error *err, int code, const char *what)
 {
-    return cut_error_set(err, code, "%s: %s: %s", c->label, what,
-                         c->db ? mysql_error(c->db) : "out of memory");
+    return cut_error_set(err, c->db ? retry_or(mysql_errno(c->db), code) : code, "%s: %s: %s",
+                         c->label, what, c->db ? mysql_error(c->db) : "out of memory");
 }
 
 static void quote_ident(cut_buf *b, const char *name)
@@ -1377,7 +1384,7 @@ static int load_row(my_load *l, const cut_batch *b, int r, cut_reject_fn rej, vo
     unsigned int code = exec_rows(l, l->ins1, b, &r, 1);
     if (code) {
         if (!is_row_error(code, mysql_stmt_sqlstate(l->ins1)))
-            return cut_error_set(err, CUT_ESERVER, "%s: insert: %s", c->label,
+            return cut_error_set(err, retry_or(code, CUT_ESERVER), "%s: insert: %s", c->label,
                                  mysql_stmt_error(l->ins1));
         cut_buf_reset(&l->msg);
         cut_buf_printf(&l->msg, "%s refused the row: %s", c->label, mysql_stmt_error(l->ins1));
@@ -1494,7 +1501,7 @@ static int load_inserts(my_load *l, const cut_batch *b, const int *idx, int n, i
         if (code) {
             if (is_row_error(code, mysql_stmt_sqlstate(st)))
                 return part_refused(l, code, mysql_stmt_error(st));
-            return cut_error_set(err, CUT_ESERVER, "%s: insert: %s", c->label,
+            return cut_error_set(err, retry_or(code, CUT_ESERVER), "%s: insert: %s", c->label,
                                  mysql_stmt_error(st));
         }
         if (mysql_warning_count(c->db) || mysql_stmt_affected_rows(st) != (my_ulonglong)m)

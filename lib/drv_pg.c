@@ -207,7 +207,13 @@ static int pg_error(pg_conn *c, const PGresult *res, cut_error *err, const char 
     tidy(msg);
     if (!msg[0])
         snprintf(msg, sizeof(msg), "unknown error");
-    int code = CUT_ESERVER;
+    /* A deadlock, a serialization failure or a lock timeout undid the transaction's
+       work, not the rows': the same work may succeed when run again. */
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    int code = state && (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0 ||
+                         strcmp(state, "55P03") == 0)
+                   ? CUT_ERETRY
+                   : CUT_ESERVER;
     if (conn_lost(c)) {
         code = CUT_ECONNECT;
         cut_error_set(err, code, "PostgreSQL: connection lost while %s%s%s: %s", what,

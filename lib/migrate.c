@@ -17,6 +17,8 @@
 
 #define DEFAULT_CHUNK_ROWS 250000
 #define MAX_CHUNKS 4096
+/* A task the server undid for a transient conflict (CUT_ERETRY) runs up to this often. */
+#define MIGRATE_ATTEMPTS 4
 
 /* Per-table bookkeeping shared by the workers (guarded by s->progress_lock, but for
    keys_out: s->mu). */
@@ -114,24 +116,19 @@ static void merge_chunk(cut_table_result *res, const cut_chunk *c)
     cut_digest_merge(&res->expected, &c->digest);
 }
 
-/* Migrates one task (a table, or a chunk of one). */
-static int migrate_task(cut_sched *s, int ti, cut_conn *src, cut_conn *tgt, cut_error *err)
+/* One attempt at a task: reads its rows and loads them in a transaction of its own,
+   committed at the end; *c and *lc hold what it counted. */
+static int load_task(cut_sched *s, cut_task *task, cut_conn *src, cut_conn *tgt,
+                     cut_counts *cp, load_ctx *lc, cut_error *err)
 {
     const cut_plan *p = s->p;
     const cut_run_opts *o = s->o;
     mig_state *ms = s->ud;
-    cut_task *task = &s->tasks[ti];
     cut_chunk *ch = &task->chunk;
     const cut_tplan *tp = &p->t[task->table];
-    cut_table_result *res = &s->res->tables[task->table];
-    double t0 = cut_now();
-
-    pthread_mutex_lock(&s->progress_lock);
-    if (!ms->t[task->table].started)
-        ms->t[task->table].started = t0;
-    pthread_mutex_unlock(&s->progress_lock);
-
-    cut_counts c = {0};
+    cut_counts c0 = {0};
+    cut_counts *c = cp;
+    *c = c0;
     cut_reject_file rf;
     char *path = cut_reject_chunk_path(p, tp, ch->index, ch->count);
     if (!path)
@@ -172,29 +169,28 @@ static int migrate_task(cut_sched *s, int ti, cut_conn *src, cut_conn *tgt, cut_
     cut_load *load = NULL;
     if (rc == CUT_OK)
         rc = tgt->drv->load_open(tgt, tp->tgt, &lo, &load, err);
-    load_ctx lc;
-    memset(&lc, 0, sizeof(lc));
-    cut_digest_init(&lc.digest);
+    memset(lc, 0, sizeof(*lc));
+    cut_digest_init(&lc->digest);
     if (rc == CUT_OK) {
-        lc.tp = tp;
-        lc.load = load;
-        lc.drv = tgt->drv;
-        lc.rf = &rf;
-        lc.refused = refused;
-        lc.s = s;
-        lc.table = task->table;
+        lc->tp = tp;
+        lc->load = load;
+        lc->drv = tgt->drv;
+        lc->rf = &rf;
+        lc->refused = refused;
+        lc->s = s;
+        lc->table = task->table;
         cut_stream_opts so = {
             .batch_rows = batch_rows,
             .cancel = o ? o->cancel : NULL,
             .sink = cut_reject_write,
             .sink_ud = &rf,
             .fn = load_batch,
-            .ud = &lc,
+            .ud = lc,
             .async = 1,
             .on_batch = load_progress,
             .range = ch->ranged ? &range : NULL,
         };
-        rc = cut_stream_source(p, tp, src, &so, &c, err);
+        rc = cut_stream_source(p, tp, src, &so, c, err);
         /* A reject that could not be written is a row that would vanish: fail the chunk
            before committing anything. */
         if (rc == CUT_OK)
@@ -213,6 +209,51 @@ static int migrate_task(cut_sched *s, int ti, cut_conn *src, cut_conn *tgt, cut_
         rc = rrc;
     }
     free(refused);
+    return rc;
+}
+
+/* Migrates one task (a table, or a chunk of one). */
+static int migrate_task(cut_sched *s, int ti, cut_conn *src, cut_conn *tgt, cut_error *err)
+{
+    const cut_plan *p = s->p;
+    const cut_run_opts *o = s->o;
+    mig_state *ms = s->ud;
+    cut_task *task = &s->tasks[ti];
+    cut_chunk *ch = &task->chunk;
+    const cut_tplan *tp = &p->t[task->table];
+    cut_table_result *res = &s->res->tables[task->table];
+    double t0 = cut_now();
+
+    pthread_mutex_lock(&s->progress_lock);
+    if (!ms->t[task->table].started)
+        ms->t[task->table].started = t0;
+    pthread_mutex_unlock(&s->progress_lock);
+
+    cut_counts c;
+    load_ctx lc;
+    int rc;
+    for (int attempt = 1;; attempt++) {
+        rc = load_task(s, task, src, tgt, &c, &lc, err);
+        if (rc != CUT_ERETRY || attempt == MIGRATE_ATTEMPTS || (o && o->cancel && *o->cancel))
+            break;
+        /* The server undid the chunk's transaction (a deadlock, a lock timeout): its rows
+           are not in the target and its reject file is rewritten, so it is loaded again,
+           after a pause that doubles each time. */
+        char what[1024];
+        cut_error_format(err, what, sizeof(what));
+        if (ch->count > 1)
+            cut_log(CUT_LOG_WARN, "%s: chunk %d of %d: %s; loading it again (attempt %d of %d)",
+                    tp->mt->target, ch->index + 1, ch->count, what, attempt + 1,
+                    MIGRATE_ATTEMPTS);
+        else
+            cut_log(CUT_LOG_WARN, "%s: %s; loading it again (attempt %d of %d)",
+                    tp->mt->target, what, attempt + 1, MIGRATE_ATTEMPTS);
+        pthread_mutex_lock(&s->progress_lock);
+        ms->t[task->table].rows -= lc.reported;
+        pthread_mutex_unlock(&s->progress_lock);
+        usleep(250000u << (attempt - 1)); /* 0.25, 0.5, 1 s */
+        cut_error_clear(err);
+    }
 
     ch->source_rows = c.source_rows;
     ch->filtered = c.filtered;

@@ -12,7 +12,9 @@
 #   5. a password in the URL is never shown, whatever fails;
 #   6. Chinook round trips SQLite → PG, PG → PG, PG → SQLite: Go, and the digest of
 #      every table identical at every step;
-#   7. a server killed in the middle of a COPY: exit 2, the table named, nothing
+#   7. a load the server cancels to break a deadlock runs again after a pause and
+#      succeeds, verify Go;
+#   8. a server killed in the middle of a COPY: exit 2, the table named, nothing
 #      of that table committed.
 set -eu
 : "${CUT_SRCDIR:?run through make check}"
@@ -214,7 +216,51 @@ expect ch-editions.out "city: expected 'Edinburgh ', target has 'Edinburgh'"
 expect ch-editions.out "invoice: 7 differences (0 missing, 0 extra, 7 changed)"
 expect ch-editions.out "No-Go: 2 of 11 tables failed verification"
 
-# -------------------------------------------- 7. a server killed mid-COPY
+# ----------------------------------------- 7. a deadlock undoes a load
+# A session holds lock_probe; the load of members, 100 rows into its COPY, waits for it
+# (a trigger); the session then asks for members. The load, waiting first, finds the
+# deadlock and the server cancels it (40P01): its task runs again after a pause, once
+# the session has committed, and succeeds.
+createdb_ gymlock
+q "$base/gymlock" -f "$CUT_SRCDIR/fixtures/gym-target.pg.sql"
+q "$base/gymlock" -c "CREATE TABLE lock_probe (x int)" -c "
+CREATE FUNCTION cut_test_probe() RETURNS trigger LANGUAGE plpgsql AS \$\$
+BEGIN
+    IF NEW.id >= 100 AND current_setting('cut_test.probed', true) IS DISTINCT FROM 'y' THEN
+        PERFORM set_config('cut_test.probed', 'y', true);
+        LOCK TABLE lock_probe IN ACCESS SHARE MODE;
+    END IF;
+    RETURN NEW;
+END \$\$" -c "CREATE TRIGGER cut_test_probe BEFORE INSERT ON members
+    FOR EACH ROW EXECUTE FUNCTION cut_test_probe()"
+rm -f lock.fifo
+mkfifo lock.fifo
+psql -X -q -v ON_ERROR_STOP=1 "$base/gymlock" <lock.fifo >lock-holder.out 2>&1 &
+holder=$!
+exec 3>lock.fifo
+echo "BEGIN; LOCK TABLE lock_probe IN ACCESS EXCLUSIVE MODE;" >&3
+pg_wait "$base/gymlock" "EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'lock_probe'::regclass
+    AND mode = 'AccessExclusiveLock' AND granted)" || fail "lock_probe was never held"
+GYM_PG_TARGET="$base/gymlock" "$CUTOVER" migrate -j1 "$map" >lock.out 2>&1 &
+mig=$!
+pg_wait "$base/gymlock" "EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'lock_probe'::regclass
+    AND NOT granted)" || fail "the load of members never waited for lock_probe"
+echo "LOCK TABLE members IN SHARE MODE; COMMIT;" >&3
+exec 3>&-
+wait $holder || fail "the session holding lock_probe failed: $(cat lock-holder.out)"
+set +e
+wait $mig
+status=$?
+set -e
+[ "$status" -eq 0 ] || { fail "migrate exit $status after a deadlock (wanted 0)"; sed 's/^/    | /' lock.out >&2; }
+expect lock.out "members: PostgreSQL: loading table members: deadlock detected"
+expect lock.out "loading it again (attempt 2 of 4)"
+q "$base/gymlock" -c "DROP TRIGGER cut_test_probe ON members"
+GYM_PG_TARGET="$base/gymlock" run 1 lock-verify.out "$CUTOVER" verify -q "$map"
+expect lock-verify.out "members        5000        26         0       4974       4974  equal"
+expect lock-verify.out "bookings: 2 rejected rows exceed max_rejects"
+
+# -------------------------------------------- 8. a server killed mid-COPY
 createdb_ gymkill
 # Committed rows must survive the crash below: the private server commits asynchronously
 # (synchronous_commit=off), which can lose the last commits of members to -m immediate.

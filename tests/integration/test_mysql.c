@@ -1059,6 +1059,47 @@ static void test_insert_path_finds_orphans_by_the_foreign_keys_check(void **stat
     check_orphans(f, f->url_insert);
 }
 
+/* A load that waits too long for a row lock fails as a transient conflict (CUT_ERETRY):
+   the server undid its work, and migrate runs such a task again. */
+static void check_lock_timeout_is_transient(fx *f, const char *url)
+{
+    sql(f, "CREATE TABLE lt (id INT PRIMARY KEY)");
+    sql(f, "START TRANSACTION");
+    sql(f, "INSERT INTO lt VALUES (2)"); /* holds the key until the rollback */
+    cut_conn *c = conn(url, CUT_OPEN_WRITE);
+    cut_error err;
+    cut_error_clear(&err);
+    assert_int_equal(c->drv->exec(c, "SET SESSION innodb_lock_wait_timeout = 1", &err), 0);
+    cut_table *t = describe(c, "lt");
+    int cols[] = {0};
+    cut_load_opts lo = {.cols = cols, .ncols = 1, .allow_nonempty = 1};
+    cut_load *l = NULL;
+    cut_batch *b = batch_of(1, (const char *const[]){"1", "2", "3"}, 3);
+    rejects rj = {0};
+    assert_int_equal(c->drv->load_open(c, t, &lo, &l, &err), 0);
+    int rc = c->drv->load_rows(l, b, on_reject, &rj, &err);
+    if (rc != CUT_ERETRY)
+        fail_msg("load_rows: %d (%s), wanted CUT_ERETRY", rc, err.msg);
+    assert_non_null(strstr(err.msg, "Lock wait timeout exceeded"));
+    c->drv->load_abort(l);
+    sql(f, "ROLLBACK");
+    cut_table_free(t);
+    cut_batch_free(b);
+    close_conn(c);
+}
+
+static void test_load_data_lock_timeout_is_a_transient_conflict(void **state)
+{
+    fx *f = *state;
+    check_lock_timeout_is_transient(f, f->url);
+}
+
+static void test_insert_lock_timeout_is_a_transient_conflict(void **state)
+{
+    fx *f = *state;
+    check_lock_timeout_is_transient(f, f->url_insert);
+}
+
 static void test_load_open_refuses_non_empty_and_non_transactional_tables(void **state)
 {
     fx *f = *state;
@@ -1240,6 +1281,8 @@ int main(void)
         T(test_insert_path_finds_sparse_refused_rows_without_a_statement_per_row),
         T(test_load_data_finds_orphans_by_the_foreign_keys_check),
         T(test_insert_path_finds_orphans_by_the_foreign_keys_check),
+        T(test_load_data_lock_timeout_is_a_transient_conflict),
+        T(test_insert_lock_timeout_is_a_transient_conflict),
         T(test_values_mysql_cannot_hold_are_refused_before_sending),
         T(test_server_refusing_local_infile_falls_back_to_insert),
         T(test_multi_row_inserts_span_several_statements),
