@@ -286,11 +286,26 @@ int cut_journal_open(const char *path, cut_journal **out, cut_error *err)
     }
     sqlite3_busy_timeout(j->db, 10000);
     sqlite3_extended_result_codes(j->db, 1);
+    /* The header and the tables in one statement, so in one snapshot: read one by one, a
+       process creating the journal at the same time could commit between the reads
+       (version 0, but tables: "not a cutover journal"; seen with a run and a report). */
     int version = 0, app = 0, ntables = 0;
-    if ((rc = pragma_int(j, "PRAGMA user_version", &version, err)) ||
-        (rc = pragma_int(j, "PRAGMA application_id", &app, err)) ||
-        (rc = pragma_int(j, "SELECT count(*) FROM sqlite_master WHERE type = 'table'", &ntables,
-                         err))) {
+    sqlite3_stmt *hd = NULL;
+    if ((rc = prepare(j,
+                      "SELECT (SELECT user_version FROM pragma_user_version), "
+                      "(SELECT application_id FROM pragma_application_id), "
+                      "(SELECT count(*) FROM sqlite_master WHERE type = 'table')",
+                      &hd, err)) == CUT_OK) {
+        if (sqlite3_step(hd) == SQLITE_ROW) {
+            version = sqlite3_column_int(hd, 0);
+            app = sqlite3_column_int(hd, 1);
+            ntables = sqlite3_column_int(hd, 2);
+        } else {
+            rc = jfail(j, err, "read header");
+        }
+        sqlite3_finalize(hd);
+    }
+    if (rc) {
         /* A file that is not SQLite at all. */
         cut_error_set(err, CUT_EINVAL, "%s is not a cutover journal: %s", path,
                       sqlite3_errmsg(j->db));
