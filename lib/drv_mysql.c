@@ -1543,6 +1543,15 @@ static int find_fks(my_load *l, const cut_table *t, const cut_load_opts *o, cut_
     int rc = sql.p ? my_store(c, sql.p, &res, err, "reading the foreign keys")
                    : cut_error_set(err, CUT_ENOMEM, "out of memory");
     cut_buf_free(&sql);
+    unsigned int code = rc && rc != CUT_ENOMEM ? mysql_errno(c->db) : 0;
+    if (code && !(code >= CR_MIN_ERROR && code <= CR_MAX_ERROR)) {
+        /* Locating is a shortcut: without the keys, refused parts are split. (CI saw
+           MariaDB fail this catalog query once, on its own temporary file.) */
+        cut_log(CUT_LOG_INFO, "%s: %s: %s; rows refused for a missing parent are found by "
+                "parts", c->label, t->name, err->msg);
+        cut_error_clear(err);
+        return CUT_OK;
+    }
     if (rc)
         return rc;
     l->fks = calloc(mysql_num_rows(res) + 1, sizeof(my_fk));

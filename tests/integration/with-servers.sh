@@ -118,18 +118,24 @@ fi
 if [ "$want_my" -eq 1 ]; then
     command -v mariadb-install-db >/dev/null 2>&1 || { echo "with-servers.sh: MariaDB server not found (apt-get install mariadb-server)" >&2; exit 2; }
     my_user=$(id -un)
-    mkdir -p "$dir/my"
-    [ "$(id -u)" -eq 0 ] && { my_user=mysql; chown mysql "$dir/my"; }
+    mkdir -p "$dir/my/tmp"
+    [ "$(id -u)" -eq 0 ] && { my_user=mysql; chown mysql "$dir/my" "$dir/my/tmp"; }
     MYSQL_DATADIR=$dir/my/data
     MYSQL_SOCKET=$dir/my/mysql.sock
     MYSQL_PIDFILE=$dir/my/mysql.pid
     MYSQL_LOG=$dir/my/server.err
+    # A tmpdir of its own, for the install and the server: mariadbd deletes every #sql*
+    # file in its tmpdir when it starts, so servers of tests running side by side in /tmp
+    # removed each other's temporary tables (CI: "Error on delete of
+    # '/tmp/#sql-temptable-...MAI'", and an install that failed on one).
     mariadb-install-db --no-defaults --datadir="$MYSQL_DATADIR" --user="$my_user" \
+        --tmpdir="$dir/my/tmp" \
         --auth-root-authentication-method=normal --skip-test-db >"$dir/mysql-install.log" 2>&1 ||
         { cat "$dir/mysql-install.log" >&2; echo "with-servers.sh: mariadb-install-db failed" >&2; exit 2; }
     for try in 1 2 3 4 5; do
         MYSQL_PORT=$(pick_port)
         mariadbd --no-defaults --datadir="$MYSQL_DATADIR" --user="$my_user" --socket="$MYSQL_SOCKET" \
+            --tmpdir="$dir/my/tmp" \
             --port="$MYSQL_PORT" --bind-address=127.0.0.1 --pid-file="$MYSQL_PIDFILE" \
             --skip-name-resolve --innodb-flush-log-at-trx-commit=0 --innodb-buffer-pool-size=256M \
             --local-infile=1 --character-set-server=utf8mb4 --collation-server=utf8mb4_bin \
