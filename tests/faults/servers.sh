@@ -101,7 +101,10 @@ my_kill() { kill -9 "$(cat "$MYSQL_PIDFILE")"; sleep 0.2; }
 my_start() {
     u=$(id -un)
     [ "$(id -u)" -eq 0 ] && u=mysql
+    # with-servers.sh's own tmpdir: a server started on /tmp deletes the #sql* files of
+    # the servers of other tests there.
     mariadbd --no-defaults --datadir="$MYSQL_DATADIR" --user="$u" --socket="$MYSQL_SOCKET" \
+        --tmpdir="$(dirname "$MYSQL_DATADIR")/tmp" \
         --port="$MYSQL_PORT" --bind-address=127.0.0.1 --pid-file="$MYSQL_PIDFILE" \
         --skip-name-resolve --innodb-flush-log-at-trx-commit=1 --innodb-buffer-pool-size=256M \
         --local-infile=1 --character-set-server=utf8mb4 --collation-server=utf8mb4_bin \
