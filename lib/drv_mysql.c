@@ -1692,6 +1692,23 @@ static void watch(my_load *l, my_fk *fk)
     l->watching = MY_WATCH;
 }
 
+/* Refuses the rows at positions pos[0..npos) of idx (ascending) with fk's reason and
+   moves the others to rest, in order (rest may be idx itself); returns how many. */
+static int refuse_located(const my_fk *fk, const int *idx, int n, const int *pos, int npos,
+                          int *rest, cut_reject_fn rej, void *ud)
+{
+    int nrest = 0;
+    for (int k = 0, q = 0; k < n; k++) {
+        if (q < npos && pos[q] == k) {
+            rej(ud, idx[k], fk->why);
+            q++;
+        } else {
+            rest[nrest++] = idx[k];
+        }
+    }
+    return nrest;
+}
+
 /* After a LOAD DATA that skipped only rows without a parent (l->fk_only): when the key's
    check finds exactly as many rows as it skipped, they are refused with the server's
    warning and *kept = 1; otherwise nothing is done and the caller undoes the part. */
@@ -1708,7 +1725,7 @@ static int keep_located(my_load *l, const cut_batch *b, const int *idx, int n,
                  : cut_error_set(err, CUT_ENOMEM, "out of memory");
     if (rc == CUT_OK && npos > 0 && (my_ulonglong)npos == l->skipped) {
         for (int q = 0; q < npos; q++)
-            rej(ud, idx[pos[q]], fk->why);
+            rej(ud, idx[pos[q]], fk->why); /* the others are in */
         *kept = 1;
         watch(l, fk);
     }
@@ -1731,14 +1748,7 @@ static int load_located(my_load *l, const cut_batch *b, const int *idx, int n,
                          : cut_error_set(err, CUT_ENOMEM, "out of memory");
     if (rc == CUT_OK && npos > 0) {
         watch(l, fk);
-        for (int k = 0, q = 0; k < n; k++) {
-            if (q < npos && pos[q] == k) {
-                rej(ud, idx[k], fk->why);
-                q++;
-            } else {
-                rest[nrest++] = idx[k];
-            }
-        }
+        nrest = refuse_located(fk, idx, n, pos, npos, rest, rej, ud);
         if (nrest)
             rc = load_part(l, b, rest, nrest, 0, rej, ud, err);
     } else if (rc == CUT_OK) {
@@ -1846,17 +1856,8 @@ static int my_load_rows(cut_load *base, const cut_batch *b, cut_reject_fn rej, v
         rc = pos ? locate_fk(l, l->watch, b, l->idx, nsend, pos, &npos, err)
                  : cut_error_set(err, CUT_ENOMEM, "out of memory");
         l->watching = npos ? MY_WATCH : l->watching - 1;
-        int kept = 0;
-        for (int k = 0, q = 0; rc == CUT_OK && k < nsend; k++) {
-            if (q < npos && pos[q] == k) {
-                rej(ud, l->idx[k], l->watch->why);
-                q++;
-            } else {
-                l->idx[kept++] = l->idx[k];
-            }
-        }
         if (rc == CUT_OK)
-            nsend = kept;
+            nsend = refuse_located(l->watch, l->idx, nsend, pos, npos, l->idx, rej, ud);
         free(pos);
     }
     if (rc == CUT_OK && nsend)
