@@ -119,16 +119,14 @@ static void merge_chunk(cut_table_result *res, const cut_chunk *c)
 /* One attempt at a task: reads its rows and loads them in a transaction of its own,
    committed at the end; *c and *lc hold what it counted. */
 static int load_task(cut_sched *s, cut_task *task, cut_conn *src, cut_conn *tgt,
-                     cut_counts *cp, load_ctx *lc, cut_error *err)
+                     cut_counts *c, load_ctx *lc, cut_error *err)
 {
     const cut_plan *p = s->p;
     const cut_run_opts *o = s->o;
     mig_state *ms = s->ud;
     cut_chunk *ch = &task->chunk;
     const cut_tplan *tp = &p->t[task->table];
-    cut_counts c0 = {0};
-    cut_counts *c = cp;
-    *c = c0;
+    memset(c, 0, sizeof(*c));
     cut_reject_file rf;
     char *path = cut_reject_chunk_path(p, tp, ch->index, ch->count);
     if (!path)
@@ -239,15 +237,12 @@ static int migrate_task(cut_sched *s, int ti, cut_conn *src, cut_conn *tgt, cut_
         /* The server undid the chunk's transaction (a deadlock, a lock timeout): its rows
            are not in the target and its reject file is rewritten, so it is loaded again,
            after a pause that doubles each time. */
-        char what[1024];
+        char what[1024], chunk[48] = "";
         cut_error_format(err, what, sizeof(what));
         if (ch->count > 1)
-            cut_log(CUT_LOG_WARN, "%s: chunk %d of %d: %s; loading it again (attempt %d of %d)",
-                    tp->mt->target, ch->index + 1, ch->count, what, attempt + 1,
-                    MIGRATE_ATTEMPTS);
-        else
-            cut_log(CUT_LOG_WARN, "%s: %s; loading it again (attempt %d of %d)",
-                    tp->mt->target, what, attempt + 1, MIGRATE_ATTEMPTS);
+            snprintf(chunk, sizeof(chunk), "chunk %d of %d: ", ch->index + 1, ch->count);
+        cut_log(CUT_LOG_WARN, "%s: %s%s; loading it again (attempt %d of %d)", tp->mt->target,
+                chunk, what, attempt + 1, MIGRATE_ATTEMPTS);
         pthread_mutex_lock(&s->progress_lock);
         ms->t[task->table].rows -= lc.reported;
         pthread_mutex_unlock(&s->progress_lock);

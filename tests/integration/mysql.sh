@@ -14,7 +14,8 @@
 #      `check` and `migrate`, by table and column, before anything is written;
 #   5. tamper tests with MariaDB as the target, from SQLite and from PostgreSQL:
 #      changed, missing, extra, and rejected rows (by cutover and by the server) with
-#      counts adding up; the same through the INSERT path (local_infile=0);
+#      counts adding up; the same through the INSERT path (local_infile=0); a load
+#      that keeps timing out on a lock fails after 4 attempts, naming table and lock;
 #   6. passwords (URL or MYSQL_PWD) never shown, whatever fails.
 set -eu
 : "${CUT_SRCDIR:?run through make check}"
@@ -284,6 +285,40 @@ set -- $(row_of t-pg-ins-v.out bookings)
 [ "$3" -eq "$b_rej" ] && [ $(($3 + $4)) -eq 12000 ] && [ "$4" -eq "$5" ] && [ "$6" = equal ] ||
     fail "INSERT path bookings: $*"
 export GYM_MYSQL_TARGET="$mybase/gym"
+
+# 5c. A lock that is never let go: another session holds booking 100 (inserted, not
+#     committed) and locks wait 1 s. members loads and commits (its AUTO_INCREMENT is
+#     already past its keys: no ALTER TABLE, which would wait for that session); the
+#     load of bookings times out, is loaded again three times, and fails naming the
+#     table and the lock; bookings stays empty.
+my gym -e "DELETE FROM bookings; DELETE FROM members"
+my -e "SET GLOBAL innodb_lock_wait_timeout = 1"
+rm -f hold.fifo
+mkfifo hold.fifo
+my -n gym <hold.fifo >hold.out 2>&1 &
+holder=$!
+exec 3>hold.fifo
+echo "SET foreign_key_checks = 0; START TRANSACTION;
+      INSERT INTO bookings VALUES (100, 42, 'BRU1', 'Yoga', '2024-01-01 10:00:00', 'booked', 1, 'phone');
+      SELECT 'held';" >&3
+i=0
+until grep -q held hold.out; do
+    i=$((i + 1))
+    [ "$i" -lt 200 ] || { fail "the session never held booking 100"; break; }
+    sleep 0.05
+done
+run 2 t-lock.out "$CUTOVER" migrate -j1 "$smap2"
+echo "ROLLBACK;" >&3
+exec 3>&-
+wait $holder || fail "the session holding booking 100 failed: $(cat hold.out)"
+my -e "SET GLOBAL innodb_lock_wait_timeout = 50"
+expect t-lock.out "loading it again (attempt 2 of 4)"
+expect t-lock.out "loading it again (attempt 4 of 4)"
+expect t-lock.out "table bookings"
+expect t-lock.out "Lock wait timeout exceeded"
+expect_not t-lock.out "members: table members"
+[ "$(myval gym "SELECT COUNT(*) FROM members")" -eq 4974 ] || fail "members should stay committed"
+[ "$(myval gym "SELECT COUNT(*) FROM bookings")" -eq 0 ] || fail "bookings kept rows of a failed load"
 
 # ------------------------------------------------------ 6. passwords hidden
 secret=Sup3rS3cretMy

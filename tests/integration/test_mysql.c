@@ -1059,6 +1059,56 @@ static void test_insert_path_finds_orphans_by_the_foreign_keys_check(void **stat
     check_orphans(f, f->url_insert);
 }
 
+static int check_fallback_logged;
+
+static void capture_check_fallback(void *ud, cut_log_level level, const char *line)
+{
+    (void)ud;
+    (void)level;
+    if (strstr(line, "the rows foreign key ke_pe refuses are found by parts"))
+        check_fallback_logged++;
+}
+
+/* A key the check cannot read (JSON_TABLE has no ENUM column): its orphans are found by
+   parts all the same, in the server's words, and the other rows are loaded. */
+static void test_orphans_are_found_without_the_check_when_it_cannot_run(void **state)
+{
+    fx *f = *state;
+    sql(f, "CREATE TABLE pe (e ENUM('a','b','c') PRIMARY KEY)");
+    sql(f, "INSERT INTO pe VALUES ('a'), ('b')");
+    sql(f, "CREATE TABLE ke (id INT PRIMARY KEY, e ENUM('a','b','c'), CONSTRAINT ke_pe "
+           "FOREIGN KEY (e) REFERENCES pe (e))");
+    int n = 100;
+    cut_batch *b = cut_batch_new(2, n);
+    for (int r = 0; r < n; r++) {
+        char num[16];
+        int len = snprintf(num, sizeof(num), "%d", r + 1);
+        cut_batch_set_copy(b, r, 0, num, (size_t)len);
+        cut_batch_set_copy(b, r, 1, r == 10 || r == 70 ? "c" : r % 2 ? "a" : "b", 1);
+        b->nrows++;
+    }
+    cut_conn *c = conn(f->url, CUT_OPEN_WRITE);
+    rejects rj = {0};
+    cut_log_level old = cut_log_get_level();
+    cut_log_set_level(CUT_LOG_DEBUG);
+    cut_log_set_sink(capture_check_fallback, NULL);
+    check_fallback_logged = 0;
+    load(c, "ke", b, &rj);
+    cut_log_set_sink(NULL, NULL);
+    cut_log_set_level(old);
+    assert_int_equal(check_fallback_logged, 1);
+    assert_int_equal(rj.n, 2);
+    assert_int_equal(rj.rows[0], 10);
+    assert_int_equal(rj.rows[1], 70);
+    for (int k = 0; k < 2; k++)
+        if (!strstr(rj.reasons[k], "foreign key constraint fails") ||
+            !strstr(rj.reasons[k], "CONSTRAINT `ke_pe`"))
+            fail_msg("row %d: reason '%s'", rj.rows[k], rj.reasons[k]);
+    assert_int_equal(count(c, "ke"), n - 2);
+    cut_batch_free(b);
+    close_conn(c);
+}
+
 /* A load that waits too long for a row lock fails as a transient conflict (CUT_ERETRY):
    the server undid its work, and migrate runs such a task again. */
 static void check_lock_timeout_is_transient(fx *f, const char *url)
@@ -1281,6 +1331,7 @@ int main(void)
         T(test_insert_path_finds_sparse_refused_rows_without_a_statement_per_row),
         T(test_load_data_finds_orphans_by_the_foreign_keys_check),
         T(test_insert_path_finds_orphans_by_the_foreign_keys_check),
+        T(test_orphans_are_found_without_the_check_when_it_cannot_run),
         T(test_load_data_lock_timeout_is_a_transient_conflict),
         T(test_insert_lock_timeout_is_a_transient_conflict),
         T(test_values_mysql_cannot_hold_are_refused_before_sending),
