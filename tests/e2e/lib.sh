@@ -29,6 +29,14 @@ run() {
     fi
 }
 
+# wait_st PID — waits for a background command; its exit status goes to $st.
+wait_st() {
+    set +e
+    wait "$1"
+    st=$?
+    set -e
+}
+
 # expect FILE TEXT — FILE contains TEXT (fixed string).
 expect() {
     grep -qF -- "$2" "$1" || { fail "$1 lacks: $2"; sed 's/^/    | /' "$1" >&2; }

@@ -229,10 +229,7 @@ if [ $tmpfs -eq 1 ]; then
     wait_migrating $bg --journal jdisk/cutover.db
     fill jdisk
     sqlite_release hold5
-    set +e
-    wait $bg
-    st=$?
-    set -e
+    wait_st $bg
     counted
     [ $st -eq 2 ] || { fail "5b: journal disk full during run: exit $st, wanted 2"; cat j5b.out >&2; }
     expect j5b.out "jdisk/cutover.db"

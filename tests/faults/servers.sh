@@ -166,10 +166,7 @@ snap_rows() { "$CUTOVER" inspect "$1" | awk -v t="$2" '$1 == t { print $2 }'; }
 
 # reap OUTFILE WHAT — waits for $bg; the command must have exited 2.
 reap() {
-    set +e
-    wait "$bg"
-    st=$?
-    set -e
+    wait_st "$bg"
     faults=$((faults + 1))
     echo "servers.sh: $2: exit $st" >&2
     if [ "$st" -ne 2 ]; then

@@ -142,10 +142,7 @@ run_kill() {
         at=$(calc "($(now) - $t0) / $d")
     fi
     kill -s "$sig" $bg 2>/dev/null || true
-    set +e
-    wait $bg
-    st=$?
-    set -e
+    wait_st $bg
     [ "$step" = check ] && wait $locker
     state "$j"
     landed=$(grep -o '"name": "[a-z]*", "status": "interrupted"' state.json | sed 's/"name": "\([a-z]*\)".*/\1/')
@@ -253,10 +250,7 @@ cmd_kill() {
     bg=$!
     sleep "$delay"
     kill -INT $bg 2>/dev/null || true
-    set +e
-    wait $bg
-    st=$?
-    set -e
+    wait_st $bg
 }
 # timed SECONDS_VAR CMD... — wall time of a run of CMD.
 timed() {

@@ -248,11 +248,8 @@ pg_wait "$base/gymlock" "EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'lock_p
 echo "LOCK TABLE members IN SHARE MODE; COMMIT;" >&3
 exec 3>&-
 wait $holder || fail "the session holding lock_probe failed: $(cat lock-holder.out)"
-set +e
-wait $mig
-status=$?
-set -e
-[ "$status" -eq 0 ] || { fail "migrate exit $status after a deadlock (wanted 0)"; sed 's/^/    | /' lock.out >&2; }
+wait_st $mig
+[ "$st" -eq 0 ] || { fail "migrate exit $st after a deadlock (wanted 0)"; sed 's/^/    | /' lock.out >&2; }
 expect lock.out "members: PostgreSQL: loading table members: deadlock detected"
 expect lock.out "loading it again (attempt 2 of 4)"
 q "$base/gymlock" -c "DROP TRIGGER cut_test_probe ON members"
@@ -281,11 +278,8 @@ pg_ctl_() { # as the server's user, from a directory it may enter
     fi
 }
 pg_ctl_ -m immediate stop >/dev/null 2>&1
-set +e
-wait $mig
-status=$?
-set -e
-[ "$status" -eq 2 ] || { fail "migrate exit $status when the server died (wanted 2)"; sed 's/^/    | /' kill.out >&2; }
+wait_st $mig
+[ "$st" -eq 2 ] || { fail "migrate exit $st when the server died (wanted 2)"; sed 's/^/    | /' kill.out >&2; }
 expect kill.out "table bookings: PostgreSQL: connection lost while"
 restart="-c listen_addresses=127.0.0.1 -p $port -k $PG_SOCKDIR -c fsync=off"
 pg_ctl_ -l "$PG_LOG" -w -t 60 -o "$restart" start >/dev/null

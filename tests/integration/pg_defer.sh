@@ -70,10 +70,7 @@ pg_pause "$G" bookings
 pid=$!
 pg_paused "$G" || fail "the bookings load never paused"
 kill -INT $pid 2>/dev/null || fail "the migrate ended before SIGINT"
-set +e
-wait $pid
-st=$?
-set -e
+wait_st $pid
 pg_unpause "$G" bookings
 [ $st -eq 2 ] || fail "an interrupted migrate exits 2 (got $st)"
 expect m2.out "interrupted"
