@@ -692,6 +692,20 @@ static void test_unfinished_scan_can_be_closed_and_the_connection_reused(void **
 
 /* ------------------------------------------------------------ load */
 
+/* Two tests of one check(fx, url): through LOAD DATA LOCAL and through INSERT
+   (?local_infile=0). */
+#define BOTH_PATHS(load_data_test, insert_test, check)                                          \
+    static void load_data_test(void **state)                                                   \
+    {                                                                                          \
+        fx *f = *state;                                                                        \
+        check(f, f->url);                                                                      \
+    }                                                                                          \
+    static void insert_test(void **state)                                                      \
+    {                                                                                          \
+        fx *f = *state;                                                                        \
+        check(f, f->url_insert);                                                               \
+    }
+
 static const char *const tricky[] = {
     "1|tab\there|AQID|t|5|2024-01-05 "
     "12:34:56.5+00|1.5|12.50|{\"a\":[1,2]}|2024-02-29|23:59:59|y|0.1",
@@ -750,17 +764,9 @@ static void check_round_trip(fx *f, const char *url)
     close_conn(c);
 }
 
-static void test_load_data_local_round_trips_canonical_values(void **state)
-{
-    fx *f = *state;
-    check_round_trip(f, f->url);
-}
-
-static void test_insert_path_round_trips_canonical_values(void **state)
-{
-    fx *f = *state;
-    check_round_trip(f, f->url_insert);
-}
+BOTH_PATHS(test_load_data_local_round_trips_canonical_values,
+           test_insert_path_round_trips_canonical_values,
+           check_round_trip)
 
 /* Rows the server must refuse, each next to good rows, into a strict table. */
 static void check_server_rejects(fx *f, const char *url)
@@ -809,17 +815,9 @@ static void check_server_rejects(fx *f, const char *url)
     close_conn(c);
 }
 
-static void test_load_data_rejects_refused_rows_with_the_server_reason(void **state)
-{
-    fx *f = *state;
-    check_server_rejects(f, f->url);
-}
-
-static void test_insert_path_rejects_refused_rows_with_the_server_reason(void **state)
-{
-    fx *f = *state;
-    check_server_rejects(f, f->url_insert);
-}
+BOTH_PATHS(test_load_data_rejects_refused_rows_with_the_server_reason,
+           test_insert_path_rejects_refused_rows_with_the_server_reason,
+           check_server_rejects)
 
 static void test_values_mysql_cannot_hold_are_refused_before_sending(void **state)
 {
@@ -957,17 +955,9 @@ static void check_sparse_rejects(fx *f, const char *url)
     close_conn(c);
 }
 
-static void test_load_data_finds_sparse_refused_rows_without_a_statement_per_row(void **state)
-{
-    fx *f = *state;
-    check_sparse_rejects(f, f->url);
-}
-
-static void test_insert_path_finds_sparse_refused_rows_without_a_statement_per_row(void **state)
-{
-    fx *f = *state;
-    check_sparse_rejects(f, f->url_insert);
-}
+BOTH_PATHS(test_load_data_finds_sparse_refused_rows_without_a_statement_per_row,
+           test_insert_path_finds_sparse_refused_rows_without_a_statement_per_row,
+           check_sparse_rejects)
 
 /* A batch of n child rows 1+base.. whose parents are 1..100, but rows bad[0..4) point at
    none and row 9 at NULL (no orphan). */
@@ -1047,17 +1037,9 @@ static void check_orphans(fx *f, const char *url)
     close_conn(c);
 }
 
-static void test_load_data_finds_orphans_by_the_foreign_keys_check(void **state)
-{
-    fx *f = *state;
-    check_orphans(f, f->url);
-}
-
-static void test_insert_path_finds_orphans_by_the_foreign_keys_check(void **state)
-{
-    fx *f = *state;
-    check_orphans(f, f->url_insert);
-}
+BOTH_PATHS(test_load_data_finds_orphans_by_the_foreign_keys_check,
+           test_insert_path_finds_orphans_by_the_foreign_keys_check,
+           check_orphans)
 
 static int check_fallback_logged;
 
@@ -1138,17 +1120,9 @@ static void check_lock_timeout_is_transient(fx *f, const char *url)
     close_conn(c);
 }
 
-static void test_load_data_lock_timeout_is_a_transient_conflict(void **state)
-{
-    fx *f = *state;
-    check_lock_timeout_is_transient(f, f->url);
-}
-
-static void test_insert_lock_timeout_is_a_transient_conflict(void **state)
-{
-    fx *f = *state;
-    check_lock_timeout_is_transient(f, f->url_insert);
-}
+BOTH_PATHS(test_load_data_lock_timeout_is_a_transient_conflict,
+           test_insert_lock_timeout_is_a_transient_conflict,
+           check_lock_timeout_is_transient)
 
 static void test_load_open_refuses_non_empty_and_non_transactional_tables(void **state)
 {
