@@ -115,9 +115,9 @@ struct my_load {
     MYSQL_BIND *binds; /* room for max(insn_rows, 1) rows */
     unsigned long *lens;
     my_bool *nulls;
-    char (*nums)[40];    /* rewritten float32 values, one per bind */
-    int *idx; /* the batch's rows to send (not refused before sending) */
-    int *pos; /* locate_fk's answer: positions in the part it checked */
+    char (*nums)[40]; /* rewritten float32 values, one per bind */
+    int *idx;         /* the batch's rows to send (not refused before sending) */
+    int *pos;         /* locate_fk's answer: positions in the part it checked */
     int idx_cap;
     cut_buf data;    /* the batch as LOAD DATA text */
     size_t data_off; /* how much of it the handler has sent */
@@ -997,8 +997,8 @@ static int my_truncate(cut_conn *base, cut_table *const *tables, int n, cut_erro
        4.3 s with the checks, 0.8 s without). */
     cut_error e;
     cut_error_clear(&e);
-    int unchecked = !outside && my_exec_sql(c, "SET SESSION foreign_key_checks = 0", &e,
-                                            "truncate") == CUT_OK;
+    int unchecked =
+        !outside && my_exec_sql(c, "SET SESSION foreign_key_checks = 0", &e, "truncate") == CUT_OK;
     for (int i = 0; i < n && rc == CUT_OK; i++) {
         cut_buf_reset(&sql);
         cut_buf_printf(&sql, "DELETE FROM ");
@@ -1531,14 +1531,13 @@ static int find_fks(my_load *l, const cut_table *t, const cut_load_opts *o, cut_
 {
     my_conn *c = l->c;
     cut_buf sql = {0};
-    cut_buf_printf(&sql,
-                   "SELECT k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, "
-                   "k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, c.COLUMN_TYPE, "
-                   "c.CHARACTER_SET_NAME, c.COLLATION_NAME "
-                   "FROM information_schema.KEY_COLUMN_USAGE k "
-                   "JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = k.TABLE_SCHEMA "
-                   "AND c.TABLE_NAME = k.TABLE_NAME AND c.COLUMN_NAME = k.COLUMN_NAME "
-                   "WHERE k.TABLE_SCHEMA = DATABASE() AND k.TABLE_NAME = ");
+    cut_buf_printf(&sql, "SELECT k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, "
+                         "k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, c.COLUMN_TYPE, "
+                         "c.CHARACTER_SET_NAME, c.COLLATION_NAME "
+                         "FROM information_schema.KEY_COLUMN_USAGE k "
+                         "JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = k.TABLE_SCHEMA "
+                         "AND c.TABLE_NAME = k.TABLE_NAME AND c.COLUMN_NAME = k.COLUMN_NAME "
+                         "WHERE k.TABLE_SCHEMA = DATABASE() AND k.TABLE_NAME = ");
     quote_literal(c, &sql, t->name);
     cut_buf_printf(&sql,
                    " AND k.REFERENCED_TABLE_NAME IS NOT NULL AND NOT (k.REFERENCED_TABLE_SCHEMA "
@@ -1555,8 +1554,8 @@ static int find_fks(my_load *l, const cut_table *t, const cut_load_opts *o, cut_
     if (code && !client_error(code)) {
         /* Locating is a shortcut: without the keys, refused parts are split. (CI saw
            MariaDB fail this catalog query once, on its own temporary file.) */
-        cut_log(CUT_LOG_INFO, "%s: %s: %s; rows refused for a missing parent are found by "
-                "parts", c->label, t->name, err->msg);
+        cut_log(CUT_LOG_INFO, "%s: %s: %s; rows refused for a missing parent are found by parts",
+                c->label, t->name, err->msg);
         cut_error_clear(err);
         return CUT_OK;
     }
@@ -1571,8 +1570,8 @@ static int find_fks(my_load *l, const cut_table *t, const cut_load_opts *o, cut_
         for (int i = 0; i < o->ncols && k < 0; i++)
             if (row[1] && strcmp(t->cols[o->cols[i]].name, row[1]) == 0)
                 k = i;
-        if (k < 0 || !row[0] || !row[2] || !row[3] || !row[4] || !row[5] ||
-            l->cls[k] == LC_BYTES || l->cls[k] == LC_BIT || l->cls[k] == LC_BOOL)
+        if (k < 0 || !row[0] || !row[2] || !row[3] || !row[4] || !row[5] || l->cls[k] == LC_BYTES ||
+            l->cls[k] == LC_BIT || l->cls[k] == LC_BOOL)
             continue;
         cut_buf q = {0};
         cut_buf_printf(&q, ", '$[*]' COLUMNS (i FOR ORDINALITY, v %s", row[5]);
@@ -1626,8 +1625,8 @@ static my_fk *named_fk(my_load *l)
  * *nout. *nout = 0 also when the check cannot be trusted (it failed, or raised a warning:
  * a value the column's type bent); the caller then sends the rows as they are.
  */
-static int locate_fk(my_load *l, my_fk *fk, const cut_batch *b, const int *idx, int n,
-                     int *nout, cut_error *err)
+static int locate_fk(my_load *l, my_fk *fk, const cut_batch *b, const int *idx, int n, int *nout,
+                     cut_error *err)
 {
     int *out = l->pos;
     my_conn *c = l->c;
@@ -1689,8 +1688,8 @@ static int locate_fk(my_load *l, my_fk *fk, const cut_batch *b, const int *idx, 
 
 static int load_part(my_load *l, const cut_batch *b, const int *idx, int n, int batch,
                      cut_reject_fn rej, void *ud, cut_error *err);
-static int load_split(my_load *l, const cut_batch *b, const int *idx, int n,
-                      cut_reject_fn rej, void *ud, cut_error *err);
+static int load_split(my_load *l, const cut_batch *b, const int *idx, int n, cut_reject_fn rej,
+                      void *ud, cut_error *err);
 
 /* Rows without a parent seldom come alone: the next MY_WATCH batches are checked for
    them before they are sent. A skipped row leaves InnoDB's gap lock behind, and with
@@ -1721,8 +1720,8 @@ static int refuse_located(const my_load *l, const my_fk *fk, const int *idx, int
 /* After a LOAD DATA that skipped only rows without a parent (l->fk_only): when the key's
    check finds exactly as many rows as it skipped, they are refused with the server's
    warning and *kept = 1; otherwise nothing is done and the caller undoes the part. */
-static int keep_located(my_load *l, const cut_batch *b, const int *idx, int n,
-                        cut_reject_fn rej, void *ud, int *kept, cut_error *err)
+static int keep_located(my_load *l, const cut_batch *b, const int *idx, int n, cut_reject_fn rej,
+                        void *ud, int *kept, cut_error *err)
 {
     *kept = 0;
     my_fk *fk = named_fk(l);
@@ -1741,8 +1740,8 @@ static int keep_located(my_load *l, const cut_batch *b, const int *idx, int n,
 /* A part refused for a missing parent: the rows the key's check finds go to rej with the
    server's words, and the others are sent again (without the check finding any, the
    part is split). */
-static int load_located(my_load *l, const cut_batch *b, const int *idx, int n,
-                        cut_reject_fn rej, void *ud, cut_error *err)
+static int load_located(my_load *l, const cut_batch *b, const int *idx, int n, cut_reject_fn rej,
+                        void *ud, cut_error *err)
 {
     my_fk *fk = named_fk(l);
     if (!fk)
@@ -1816,8 +1815,8 @@ static int load_part(my_load *l, const cut_batch *b, const int *idx, int n, int 
 
 /* The rows of a refused part, found by sending it again as MY_SPLIT parts (or row by
    row when it is that small). */
-static int load_split(my_load *l, const cut_batch *b, const int *idx, int n,
-                      cut_reject_fn rej, void *ud, cut_error *err)
+static int load_split(my_load *l, const cut_batch *b, const int *idx, int n, cut_reject_fn rej,
+                      void *ud, cut_error *err)
 {
     int rc = CUT_OK;
     if (n <= MY_SPLIT) {

@@ -117,11 +117,11 @@ typedef struct pg_load {
     cut_buf reason;
     cut_buf arr;    /* scratch: a text[] literal */
     int fk_state;
-    int nfk;        /* single-column foreign keys of the table, their checks known */
-    int ndefer;     /* the first ndefer of them may be deferred (see find_fks) */
+    int nfk;    /* single-column foreign keys of the table, their checks known */
+    int ndefer; /* the first ndefer of them may be deferred (see find_fks) */
     pg_fk *fks;
-    int fk_violation; /* the last refused COPY failed a foreign key (SQLSTATE 23503) */
-    int no_locate;    /* the keys' checks could not be prepared or run: bisect (fk_locate) */
+    int fk_violation;       /* the last refused COPY failed a foreign key (SQLSTATE 23503) */
+    int no_locate;          /* the keys' checks could not be prepared or run: bisect (fk_locate) */
     const cut_batch *batch; /* during load_rows */
     cut_reject_fn rej;
     void *ud;

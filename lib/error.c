@@ -145,7 +145,8 @@ const char *cut_strerror(int code)
     case CUT_EINTR: return "interrupted";
     case CUT_ECORRUPT: return "corrupt file";
     case CUT_ESTATE: return "refused in this state";
-    case CUT_ERETRY: return "transient conflict";
+    case CUT_ERETRY:
+        return "transient conflict";
     default: return "unknown error";
     }
 }

@@ -41,11 +41,11 @@ struct cut_expr {
     struct in_val *vals; /* per input, set by cut_expr_eval for the row */
     int fresh;
     /* The memo of results by input values (see cut_expr_eval); in use while slots is. */
-    struct memo_ent *slots;   /* MEMO_SLOTS, open addressing */
+    struct memo_ent *slots; /* MEMO_SLOTS, open addressing */
     int nent;
     size_t mbytes;
-    cut_arena marena;         /* keys and results */
-    cut_buf mkey;             /* this row's key */
+    cut_arena marena; /* keys and results */
+    cut_buf mkey;     /* this row's key */
     uint64_t looks, hits;
 };
 
@@ -57,10 +57,10 @@ struct cut_expr {
  * running once per distinct value, not once per row. Results are kept up to a bound;
  * a table whose rows hardly repeat stops looking after a trial.
  */
-#define MEMO_SLOTS 8192           /* a power of two */
-#define MEMO_MAX_ENTRIES 4096     /* the table at most half full */
-#define MEMO_MAX_BYTES (8u << 20) /* keys and results */
-#define MEMO_TRIAL 4096           /* rows looked up before deciding to keep it */
+#define MEMO_SLOTS       8192       /* a power of two */
+#define MEMO_MAX_ENTRIES 4096       /* the table at most half full */
+#define MEMO_MAX_BYTES   (8u << 20) /* keys and results */
+#define MEMO_TRIAL       4096       /* rows looked up before deciding to keep it */
 
 typedef struct memo_ent {
     uint64_t h;
@@ -74,13 +74,14 @@ typedef struct memo_ent {
    and cutover's own); anything else, aggregates and window functions included, turns
    the memo off. */
 static const char *const pure_functions[] = {
-    "abs",        "char",       "coalesce",       "concat",       "concat_ws", "format",
-    "glob",       "hex",        "ifnull",         "iif",          "instr",     "length",
-    "like",       "likelihood", "likely",         "lower",        "ltrim",     "nullif",
-    "octet_length", "printf",   "quote",          "replace",      "round",     "rtrim",
-    "sign",       "substr",     "substring",      "trim",         "typeof",    "unhex",
-    "unicode",    "unlikely",   "upper",          "zeroblob",     "lookup",    "regexp",
-    "regexp_replace", "split_part", "parse_date", NULL};
+    "abs",     "char",           "coalesce",   "concat",       "concat_ws",
+    "format",  "glob",           "hex",        "ifnull",       "iif",
+    "instr",   "length",         "like",       "likelihood",   "likely",
+    "lower",   "ltrim",          "nullif",     "octet_length", "printf",
+    "quote",   "replace",        "round",      "rtrim",        "sign",
+    "substr",  "substring",      "trim",       "typeof",       "unhex",
+    "unicode", "unlikely",       "upper",      "zeroblob",     "lookup",
+    "regexp",  "regexp_replace", "split_part", "parse_date",   NULL};
 
 static int pure_function(const char *name)
 {
@@ -912,9 +913,8 @@ int cut_expr_eval(cut_expr *e, const cut_cell *in, cut_cell *out, cut_arena *are
             const char *kp = e->mkey.p ? e->mkey.p : "";
             h = XXH3_64bits(kp, e->mkey.len);
             size_t i = (size_t)h & (MEMO_SLOTS - 1);
-            while (e->slots[i].key &&
-                   (e->slots[i].h != h || e->slots[i].klen != e->mkey.len ||
-                    memcmp(e->slots[i].key, kp, e->mkey.len) != 0))
+            while (e->slots[i].key && (e->slots[i].h != h || e->slots[i].klen != e->mkey.len ||
+                                       memcmp(e->slots[i].key, kp, e->mkey.len) != 0))
                 i = (i + 1) & (MEMO_SLOTS - 1);
             e->looks++;
             memo_ent *m = &e->slots[i];

@@ -118,8 +118,8 @@ static void merge_chunk(cut_table_result *res, const cut_chunk *c)
 
 /* One attempt at a task: reads its rows and loads them in a transaction of its own,
    committed at the end; *c and *lc hold what it counted. */
-static int load_task(cut_sched *s, cut_task *task, cut_conn *src, cut_conn *tgt,
-                     cut_counts *c, load_ctx *lc, cut_error *err)
+static int load_task(cut_sched *s, cut_task *task, cut_conn *src, cut_conn *tgt, cut_counts *c,
+                     load_ctx *lc, cut_error *err)
 {
     const cut_plan *p = s->p;
     const cut_run_opts *o = s->o;

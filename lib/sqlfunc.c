@@ -41,7 +41,7 @@ typedef struct re_entry {
     unsigned gen; /* fn_state.gen when compiled: names this pattern in the memo */
     pcre2_code *code;
     pcre2_match_data *md;
-    int klass;              /* 0: not known yet; 1: one character class (drop, below); 2: not */
+    int klass;               /* 0: not known yet; 1: one character class (drop, below); 2: not */
     unsigned char drop[256]; /* with klass 1: the bytes the class matches */
 } re_entry;
 

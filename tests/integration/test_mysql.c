@@ -694,16 +694,16 @@ static void test_unfinished_scan_can_be_closed_and_the_connection_reused(void **
 
 /* Two tests of one check(fx, url): through LOAD DATA LOCAL and through INSERT
    (?local_infile=0). */
-#define BOTH_PATHS(load_data_test, insert_test, check)                                          \
-    static void load_data_test(void **state)                                                   \
-    {                                                                                          \
-        fx *f = *state;                                                                        \
-        check(f, f->url);                                                                      \
-    }                                                                                          \
-    static void insert_test(void **state)                                                      \
-    {                                                                                          \
-        fx *f = *state;                                                                        \
-        check(f, f->url_insert);                                                               \
+#define BOTH_PATHS(load_data_test, insert_test, check)                                             \
+    static void load_data_test(void **state)                                                       \
+    {                                                                                              \
+        fx *f = *state;                                                                            \
+        check(f, f->url);                                                                          \
+    }                                                                                              \
+    static void insert_test(void **state)                                                          \
+    {                                                                                              \
+        fx *f = *state;                                                                            \
+        check(f, f->url_insert);                                                                   \
     }
 
 static const char *const tricky[] = {
@@ -765,8 +765,7 @@ static void check_round_trip(fx *f, const char *url)
 }
 
 BOTH_PATHS(test_load_data_local_round_trips_canonical_values,
-           test_insert_path_round_trips_canonical_values,
-           check_round_trip)
+           test_insert_path_round_trips_canonical_values, check_round_trip)
 
 /* Rows the server must refuse, each next to good rows, into a strict table. */
 static void check_server_rejects(fx *f, const char *url)
@@ -816,8 +815,7 @@ static void check_server_rejects(fx *f, const char *url)
 }
 
 BOTH_PATHS(test_load_data_rejects_refused_rows_with_the_server_reason,
-           test_insert_path_rejects_refused_rows_with_the_server_reason,
-           check_server_rejects)
+           test_insert_path_rejects_refused_rows_with_the_server_reason, check_server_rejects)
 
 static void test_values_mysql_cannot_hold_are_refused_before_sending(void **state)
 {
@@ -1038,8 +1036,7 @@ static void check_orphans(fx *f, const char *url)
 }
 
 BOTH_PATHS(test_load_data_finds_orphans_by_the_foreign_keys_check,
-           test_insert_path_finds_orphans_by_the_foreign_keys_check,
-           check_orphans)
+           test_insert_path_finds_orphans_by_the_foreign_keys_check, check_orphans)
 
 static int check_fallback_logged;
 
@@ -1121,8 +1118,7 @@ static void check_lock_timeout_is_transient(fx *f, const char *url)
 }
 
 BOTH_PATHS(test_load_data_lock_timeout_is_a_transient_conflict,
-           test_insert_lock_timeout_is_a_transient_conflict,
-           check_lock_timeout_is_transient)
+           test_insert_lock_timeout_is_a_transient_conflict, check_lock_timeout_is_transient)
 
 static void test_load_open_refuses_non_empty_and_non_transactional_tables(void **state)
 {

@@ -1378,8 +1378,10 @@ static void test_rows_refused_by_a_trigger_when_the_parent_is_not_readable(void 
                         "foreign key constraint \"fkc_pid\"; Key (pid)=(100003) is not present in "
                         "table \"fkp\". [constraint fkc_pid]");
     assert_string_equal(query(f, "SELECT count(*) FROM fkc"), "2700");
-    snprintf(q, sizeof(q), "REVOKE ALL ON %s.fkc FROM cut_noparent; REVOKE USAGE ON SCHEMA %s "
-                           "FROM cut_noparent", f->schema, f->schema);
+    snprintf(q, sizeof(q),
+             "REVOKE ALL ON %s.fkc FROM cut_noparent; REVOKE USAGE ON SCHEMA %s "
+             "FROM cut_noparent",
+             f->schema, f->schema);
     sql(f, q);
 }
 

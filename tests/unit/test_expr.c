@@ -1045,9 +1045,9 @@ static void test_rows_that_repeat_their_inputs_reuse_the_results(void **state)
         int keep;
         const char *o0, *o1;
     } rows[] = {
-        {"ab", "1", "x", 1, "AB1", "1"},  {"ab", "1", "y", 1, "AB1", "1"},
-        {"ab", "2", "x", 1, "AB2", NULL}, {NULL, "1", "x", 0, NULL, NULL},
-        {NULL, "1", "z", 0, NULL, NULL},  {"skip", "1", "x", 0, NULL, NULL},
+        {"ab", "1", "x", 1, "AB1", "1"},   {"ab", "1", "y", 1, "AB1", "1"},
+        {"ab", "2", "x", 1, "AB2", NULL},  {NULL, "1", "x", 0, NULL, NULL},
+        {NULL, "1", "z", 0, NULL, NULL},   {"skip", "1", "x", 0, NULL, NULL},
         {"skip", "1", "x", 0, NULL, NULL}, {"ab", "2", "x", 1, "AB2", NULL},
         {"AB", "1", "x", 1, "AB1", "1"},
     };
@@ -1099,8 +1099,8 @@ static void test_a_row_that_fails_is_never_taken_from_the_memo(void **state)
 static void test_no_memo_for_functions_that_see_other_rows_or_the_clock(void **state)
 {
     (void)state;
-    const char *impure[] = {"row_number() OVER ()", "count(*)", "(SELECT upper(code))",
-                            "date(code)", "max(code, 'x')", "changes()"};
+    const char *impure[] = {"row_number() OVER ()", "count(*)",       "(SELECT upper(code))",
+                            "date(code)",           "max(code, 'x')", "changes()"};
     for (size_t i = 0; i < sizeof(impure) / sizeof(impure[0]); i++) {
         prog p = {0};
         src(&p, "code", CUT_T_TEXT);
@@ -1366,23 +1366,30 @@ static void test_regexp_replace_of_one_class_agrees_with_pcre2(void **state)
     run r;
     run_init(&r);
     static const char nul[] = "a1\0b2";
-    static const char bad[] = "\xff" "1c\xfe" "2";
-    cut_cell subjects[] = {txt("+32 (0)4 123.45-67"), txt("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 1a2b3c"),
-                           txt(""), raw(nul, sizeof(nul) - 1), raw(bad, sizeof(bad) - 1),
+    static const char bad[] = "\xff"
+                              "1c\xfe"
+                              "2";
+    cut_cell subjects[] = {txt("+32 (0)4 123.45-67"),
+                           txt("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 1a2b3c"),
+                           txt(""),
+                           raw(nul, sizeof(nul) - 1),
+                           raw(bad, sizeof(bad) - 1),
                            txt("abc")};
     for (size_t k = 0; k < sizeof(subjects) / sizeof(subjects[0]); k++) {
         eval_ok(e, &subjects[k], &r);
         for (int i = 0; i < 4; i++) {
             const cut_cell *a = &r.out[2 * i], *b = &r.out[2 * i + 1];
             if (a->len != b->len || memcmp(a->p, b->p, a->len) != 0) {
-                print_error("subject %zu, %s: '%.*s' against '%.*s'\n", k, classes[i],
-                            (int)a->len, a->p, (int)b->len, b->p);
+                print_error("subject %zu, %s: '%.*s' against '%.*s'\n", k, classes[i], (int)a->len,
+                            a->p, (int)b->len, b->p);
                 fail();
             }
         }
         if (k == 0) {
-            assert_cell(&r.out[0], "+320412345" "67");
-            assert_cell(&r.out[2], "+3204123" "4567");
+            assert_cell(&r.out[0], "+320412345"
+                                   "67");
+            assert_cell(&r.out[2], "+3204123"
+                                   "4567");
         }
         if (k == 1) {
             assert_cell(&r.out[0], "123");
@@ -1390,7 +1397,9 @@ static void test_regexp_replace_of_one_class_agrees_with_pcre2(void **state)
             assert_cell(&r.out[6], "abc");
         }
         if (k == 4)
-            assert_cell(&r.out[0], "\xff" "1\xfe" "2"); /* invalid bytes stay, as in PCRE2 */
+            assert_cell(&r.out[0], "\xff"
+                                   "1\xfe"
+                                   "2"); /* invalid bytes stay, as in PCRE2 */
     }
     run_free(&r);
     cut_expr_free(e);
