@@ -841,14 +841,33 @@ static void test_values_mysql_cannot_hold_are_refused_before_sending(void **stat
     close_conn(c);
 }
 
-static int infile_fallback_logged;
+/* Counts the log lines that contain a text, between log_watch and log_unwatch. */
+static const char *watched;
+static int watched_seen;
+static cut_log_level watched_old;
 
-static void capture_log(void *ud, cut_log_level level, const char *line)
+static void count_watched(void *ud, cut_log_level level, const char *line)
 {
     (void)ud;
     (void)level;
-    if (strstr(line, "LOAD DATA LOCAL INFILE refused"))
-        infile_fallback_logged++;
+    if (strstr(line, watched))
+        watched_seen++;
+}
+
+static void log_watch(const char *text, cut_log_level level)
+{
+    watched = text;
+    watched_seen = 0;
+    watched_old = cut_log_get_level();
+    cut_log_set_level(level);
+    cut_log_set_sink(count_watched, NULL);
+}
+
+static int log_unwatch(void)
+{
+    cut_log_set_sink(NULL, NULL);
+    cut_log_set_level(watched_old);
+    return watched_seen;
 }
 
 static void test_server_refusing_local_infile_falls_back_to_insert(void **state)
@@ -856,18 +875,14 @@ static void test_server_refusing_local_infile_falls_back_to_insert(void **state)
     fx *f = *state;
     sql(f, "CREATE TABLE fb (id INT PRIMARY KEY, s VARCHAR(3))");
     sql(f, "SET GLOBAL local_infile = 0");
-    cut_log_level old = cut_log_get_level();
-    cut_log_set_level(CUT_LOG_INFO);
-    cut_log_set_sink(capture_log, NULL);
-    infile_fallback_logged = 0;
+    log_watch("LOAD DATA LOCAL INFILE refused", CUT_LOG_INFO);
     cut_conn *c = conn(f->url, CUT_OPEN_WRITE);
     cut_batch *b = batch_of(2, (const char *const[]){"1|a", "2|long", "3|c"}, 3);
     rejects rj = {0};
     load(c, "fb", b, &rj);
-    cut_log_set_sink(NULL, NULL);
-    cut_log_set_level(old);
+    int logged = log_unwatch();
     sql(f, "SET GLOBAL local_infile = 1");
-    assert_int_equal(infile_fallback_logged, 1);
+    assert_int_equal(logged, 1);
     assert_int_equal(rj.n, 1);
     assert_int_equal(rj.rows[0], 1);
     assert_non_null(strstr(rj.reasons[0], "Data too long"));
@@ -917,29 +932,47 @@ static long long questions(fx *f, cut_conn *c)
     return n;
 }
 
+/* A batch of n rows (id, v): ids base+1.., v = 1..100 in turn, but rows bad[0..nbad) get
+   1000, 1001, ... (no such parent, or over a CHECK) and row 9 NULL. */
+static cut_batch *batch_with_bad(int n, int base, const int *bad, int nbad)
+{
+    cut_batch *b = cut_batch_new(2, n);
+    for (int r = 0; r < n; r++) {
+        char num[16];
+        int len = snprintf(num, sizeof(num), "%d", base + r + 1);
+        cut_batch_set_copy(b, r, 0, num, (size_t)len);
+        int v = r % 100 + 1;
+        for (int k = 0; k < nbad; k++)
+            v = r == bad[k] ? 1000 + k : v;
+        if (r == 9) {
+            cut_batch_set_null(b, r, 1);
+        } else {
+            len = snprintf(num, sizeof(num), "%d", v);
+            cut_batch_set_copy(b, r, 1, num, (size_t)len);
+        }
+        b->nrows++;
+    }
+    return b;
+}
+
+/* Loads b into table as load() does; returns the statements the server ran meanwhile. */
+static long long load_counted(fx *f, cut_conn *c, const char *table, cut_batch *b, rejects *rj)
+{
+    long long q0 = questions(f, c);
+    load(c, table, b, rj);
+    return questions(f, c) - q0;
+}
+
 /* Three refused rows in a batch of 4,096: found by sending parts of the batch again, not
    by sending each of its rows alone (which took two statements per row: 8,190). */
 static void check_sparse_rejects(fx *f, const char *url)
 {
     sql(f, "CREATE TABLE sp (id INT PRIMARY KEY, v INT, CONSTRAINT below CHECK (v < 1000))");
     int n = 4096, bad[] = {100, 2000, 4095};
-    cut_batch *b = cut_batch_new(2, n);
-    for (int r = 0; r < n; r++) {
-        char num[16];
-        int len = snprintf(num, sizeof(num), "%d", r + 1);
-        cut_batch_set_copy(b, r, 0, num, (size_t)len);
-        int v = r % 100;
-        for (int k = 0; k < 3; k++)
-            v = r == bad[k] ? 1000 + k : v;
-        len = snprintf(num, sizeof(num), "%d", v);
-        cut_batch_set_copy(b, r, 1, num, (size_t)len);
-        b->nrows++;
-    }
+    cut_batch *b = batch_with_bad(n, 0, bad, 3);
     cut_conn *c = conn(url, CUT_OPEN_WRITE);
-    long long q0 = questions(f, c);
     rejects rj = {0};
-    load(c, "sp", b, &rj);
-    long long sent = questions(f, c) - q0;
+    long long sent = load_counted(f, c, "sp", b, &rj);
     assert_int_equal(rj.n, 3);
     for (int k = 0; k < 3; k++) {
         assert_int_equal(rj.rows[k], bad[k]);
@@ -957,29 +990,6 @@ BOTH_PATHS(test_load_data_finds_sparse_refused_rows_without_a_statement_per_row,
            test_insert_path_finds_sparse_refused_rows_without_a_statement_per_row,
            check_sparse_rejects)
 
-/* A batch of n child rows 1+base.. whose parents are 1..100, but rows bad[0..4) point at
-   none and row 9 at NULL (no orphan). */
-static cut_batch *orphan_batch(int n, int base, const int *bad)
-{
-    cut_batch *b = cut_batch_new(2, n);
-    for (int r = 0; r < n; r++) {
-        char num[16];
-        int len = snprintf(num, sizeof(num), "%d", base + r + 1);
-        cut_batch_set_copy(b, r, 0, num, (size_t)len);
-        int pid = r % 100 + 1;
-        for (int k = 0; k < 4; k++)
-            pid = r == bad[k] ? 1000 + k : pid;
-        if (r == 9) {
-            cut_batch_set_null(b, r, 1);
-        } else {
-            len = snprintf(num, sizeof(num), "%d", pid);
-            cut_batch_set_copy(b, r, 1, num, (size_t)len);
-        }
-        b->nrows++;
-    }
-    return b;
-}
-
 /* Rows whose parent is missing, spread over a batch of 4,096: one check of the foreign
    key finds them all, with the server's words. The next batch of the load is checked
    before it is sent, and its orphans get the same words. */
@@ -990,12 +1000,10 @@ static void check_orphans(fx *f, const char *url)
     sql(f, "CREATE TABLE kid (id INT PRIMARY KEY, pid INT, CONSTRAINT kid_par FOREIGN KEY (pid)"
            " REFERENCES par (id))");
     int n = 4096, bad[] = {7, 1500, 1501, 4095};
-    cut_batch *b = orphan_batch(n, 0, bad);
+    cut_batch *b = batch_with_bad(n, 0, bad, 4);
     cut_conn *c = conn(url, CUT_OPEN_WRITE);
-    long long q0 = questions(f, c);
     rejects rj = {0};
-    load(c, "kid", b, &rj);
-    long long sent = questions(f, c) - q0;
+    long long sent = load_counted(f, c, "kid", b, &rj);
     assert_int_equal(rj.n, 4);
     for (int k = 0; k < 4; k++) {
         assert_int_equal(rj.rows[k], bad[k]);
@@ -1009,7 +1017,7 @@ static void check_orphans(fx *f, const char *url)
         fail_msg("%lld statements to find 4 orphans among %d", sent, n);
     /* Two batches in one load: the second one's orphans are found before sending. */
     sql(f, "DELETE FROM kid");
-    cut_batch *b2 = orphan_batch(n, n, (const int[]){0, 1, 2, 3});
+    cut_batch *b2 = batch_with_bad(n, n, (const int[]){0, 1, 2, 3}, 4);
     cut_error err;
     cut_error_clear(&err);
     cut_table *t = describe(c, "kid");
@@ -1038,16 +1046,6 @@ static void check_orphans(fx *f, const char *url)
 BOTH_PATHS(test_load_data_finds_orphans_by_the_foreign_keys_check,
            test_insert_path_finds_orphans_by_the_foreign_keys_check, check_orphans)
 
-static int check_fallback_logged;
-
-static void capture_check_fallback(void *ud, cut_log_level level, const char *line)
-{
-    (void)ud;
-    (void)level;
-    if (strstr(line, "the rows foreign key ke_pe refuses are found by parts"))
-        check_fallback_logged++;
-}
-
 /* A key the check cannot read (JSON_TABLE has no ENUM column): its orphans are found by
    parts all the same, in the server's words, and the other rows are loaded. */
 static void test_orphans_are_found_without_the_check_when_it_cannot_run(void **state)
@@ -1068,14 +1066,9 @@ static void test_orphans_are_found_without_the_check_when_it_cannot_run(void **s
     }
     cut_conn *c = conn(f->url, CUT_OPEN_WRITE);
     rejects rj = {0};
-    cut_log_level old = cut_log_get_level();
-    cut_log_set_level(CUT_LOG_DEBUG);
-    cut_log_set_sink(capture_check_fallback, NULL);
-    check_fallback_logged = 0;
+    log_watch("the rows foreign key ke_pe refuses are found by parts", CUT_LOG_DEBUG);
     load(c, "ke", b, &rj);
-    cut_log_set_sink(NULL, NULL);
-    cut_log_set_level(old);
-    assert_int_equal(check_fallback_logged, 1);
+    assert_int_equal(log_unwatch(), 1);
     assert_int_equal(rj.n, 2);
     assert_int_equal(rj.rows[0], 10);
     assert_int_equal(rj.rows[1], 70);
