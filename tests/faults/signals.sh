@@ -123,6 +123,9 @@ run_kill() {
     mapping=go.yaml
     [ "$step" = restore ] && mapping=nogo.yaml
     [ "$step" = check ] && lock_source
+    # Emptied here, not by the redirection below: that runs in the child, after the
+    # poll may already have read the last try's output and its "STEP ..." line.
+    : >k$n.out
     "$CUTOVER" run "$mapping" --journal "$j" --snapshot "$snap" >k$n.out 2>&1 &
     bg=$!
     i=0 seen=1
