@@ -17,8 +17,6 @@
 
 #define DEFAULT_CHUNK_ROWS 250000
 #define MAX_CHUNKS 4096
-/* A task the server undid for a transient conflict (CUT_ERETRY) runs up to this often. */
-#define MIGRATE_ATTEMPTS 4
 
 /* Per-table bookkeeping shared by the workers (guarded by s->progress_lock, but for
    keys_out: s->mu). */
@@ -232,7 +230,7 @@ static int migrate_task(cut_sched *s, int ti, cut_conn *src, cut_conn *tgt, cut_
     int rc;
     for (int attempt = 1;; attempt++) {
         rc = load_task(s, task, src, tgt, &c, &lc, err);
-        if (rc != CUT_ERETRY || attempt == MIGRATE_ATTEMPTS || (o && o->cancel && *o->cancel))
+        if (!cut_retry_due(rc, attempt, o ? o->cancel : NULL))
             break;
         /* The server undid the chunk's transaction (a deadlock, a lock timeout): its rows
            are not in the target and its reject file is rewritten, so it is loaded again,
@@ -242,11 +240,11 @@ static int migrate_task(cut_sched *s, int ti, cut_conn *src, cut_conn *tgt, cut_
         if (ch->count > 1)
             snprintf(chunk, sizeof(chunk), "chunk %d of %d: ", ch->index + 1, ch->count);
         cut_log(CUT_LOG_WARN, "%s: %s%s; loading it again (attempt %d of %d)", tp->mt->target,
-                chunk, what, attempt + 1, MIGRATE_ATTEMPTS);
+                chunk, what, attempt + 1, CUT_RETRY_ATTEMPTS);
         pthread_mutex_lock(&s->progress_lock);
         ms->t[task->table].rows -= lc.reported;
         pthread_mutex_unlock(&s->progress_lock);
-        usleep(250000u << (attempt - 1)); /* 0.25, 0.5, 1 s */
+        cut_retry_pause(attempt, o ? o->cancel : NULL);
         cut_error_clear(err);
     }
 
@@ -436,19 +434,9 @@ static int keep_statements(void *ud, char *const *stmts, int n, cut_error *err)
     return rc;
 }
 
-/*
- * Runs the statements stored for a table (recreating its keys, indexes and foreign
- * keys) and removes the file once they all ran. A missing file is nothing to do. With t
- * (the table was just loaded), the driver first tidies it (tidy).
- */
-static int restore_constraints(cut_conn *tgt, const char *path, const char *table,
-                               const cut_table *t, cut_error *err)
+/* Runs the statements stored in f, one per line; with t, the driver first tidies it. */
+static int run_statements(cut_conn *tgt, FILE *f, const cut_table *t, cut_error *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return errno == ENOENT ? CUT_OK
-                               : cut_error_set(err, CUT_EIO, "cannot read %s: %s", path,
-                                               strerror(errno));
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
@@ -460,7 +448,37 @@ static int restore_constraints(cut_conn *tgt, const char *path, const char *tabl
             rc = tgt->drv->exec(tgt, line, err);
     }
     free(line);
-    fclose(f);
+    return rc;
+}
+
+/*
+ * Runs the statements stored for a table (recreating its keys, indexes and foreign
+ * keys) and removes the file once they all ran. A missing file is nothing to do. With t
+ * (the table was just loaded), the driver first tidies it (tidy). Every statement can
+ * run again, so a statement the server undid for a transient conflict (a deadlock, a
+ * lock timeout) has them all run again, after a pause.
+ */
+static int restore_constraints(cut_conn *tgt, const char *path, const char *table,
+                               const cut_table *t, cut_error *err)
+{
+    int rc;
+    for (int attempt = 1;; attempt++) {
+        FILE *f = fopen(path, "r");
+        if (!f)
+            return errno == ENOENT ? CUT_OK
+                                   : cut_error_set(err, CUT_EIO, "cannot read %s: %s", path,
+                                                   strerror(errno));
+        rc = run_statements(tgt, f, t, err);
+        fclose(f);
+        if (!cut_retry_due(rc, attempt, NULL))
+            break;
+        char what[1024];
+        cut_error_format(err, what, sizeof(what));
+        cut_log(CUT_LOG_WARN, "%s: recreating its constraints: %s; running them again "
+                "(attempt %d of %d)", table, what, attempt + 1, CUT_RETRY_ATTEMPTS);
+        cut_retry_pause(attempt, NULL);
+        cut_error_clear(err);
+    }
     if (rc == CUT_OK) {
         unlink(path);
     } else {

@@ -2275,116 +2275,22 @@ static int order_tables(rtable *rt, int n)
     return rc;
 }
 
-int cut_snapshot_restore(const char *path, const char *target_url, const cut_snapshot_opts *o,
-                         cut_snap_info **info, cut_error *err)
+/*
+ * The restore's transaction: empties the tables (children first), loads them (parents
+ * first), puts back what it dropped for the load, reads every table back and commits
+ * only when each digest equals the snapshot's; else rolls back. The tables' digests and
+ * failures go to in.
+ */
+static int restore_tx(const snap *s, cut_conn *c, rtable *rt, int n, const int *sel,
+                      cut_snap_info *in, const cut_snapshot_opts *o, cut_error *err)
 {
-    if (info)
-        *info = NULL;
-    double t0 = cut_now();
     volatile sig_atomic_t *cancel = o ? o->cancel : NULL;
-    snap *s = NULL;
-    cut_conn *c = NULL;
-    rtable *rt = NULL;
-    int *sel = NULL;
-    int n = 0, in_tx = 0;
-    char *url = NULL;
-    cut_snap_info *in = NULL;
     cut_batch *b = NULL;
     deferred dfr = {NULL, 0}, dkeys = {NULL, 0};
-    int rc = snap_open(path, &s, err);
-    if (rc)
-        return rc;
-    /* The tables to restore. */
-    sel = calloc((size_t)s->ntables + 1, sizeof(int));
-    if (!sel) {
-        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
-        goto done;
-    }
-    if (o && o->tables) {
-        for (int i = 0; o->tables[i]; i++) {
-            int found = -1;
-            for (int k = 0; k < s->ntables && found < 0; k++)
-                if (strcmp(s->tabs[k].t->name, o->tables[i]) == 0)
-                    found = k;
-            if (found < 0) {
-                cut_buf names = {0};
-                for (int k = 0; k < s->ntables; k++)
-                    cut_buf_printf(&names, "%s%s", k ? ", " : "", s->tabs[k].t->name);
-                rc = cut_error_set(err, CUT_ENOTFOUND,
-                                   "%s: table %s is not in the snapshot (it has %s)", path,
-                                   o->tables[i], names.len ? cut_buf_cstr(&names) : "none");
-                cut_buf_free(&names);
-                goto done;
-            }
-            int dup = 0;
-            for (int k = 0; k < n; k++)
-                dup = dup || sel[k] == found;
-            if (!dup && n < s->ntables)
-                sel[n++] = found;
-        }
-    } else {
-        for (int k = 0; k < s->ntables; k++)
-            sel[n++] = k;
-    }
-    in = info_new(s, sel, n);
-    if (!in) {
-        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
-        goto done;
-    }
-    /* 1. The chosen tables' frames, before the database is touched. */
-    for (int i = 0; i < n; i++) {
-        progress(o, s->tabs[sel[i]].t->name, "check", 0, (int64_t)s->tabs[sel[i]].rows, 0);
-        if ((rc = table_check(s, sel[i], cancel, err))) {
-            table_fail(&in->tables[i], err);
-            goto done;
-        }
-    }
-    /* 2. The target: every table there, with the same columns. */
-    url = target_url ? cut_strdup(target_url) : unredact(s->source);
-    if (!url) {
-        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
-        goto done;
-    }
-    in->target = cut_url_redact(url);
-    if ((rc = cut_connect(url, CUT_OPEN_WRITE, &c, err)))
-        goto done;
-    if (!c->drv->tx_begin || !c->drv->truncate || !c->drv->load_open) {
-        rc = cut_error_set(err, CUT_EUNSUPPORTED, "%s cannot be restored into", c->drv->name);
-        goto done;
-    }
-    rt = calloc((size_t)n + 1, sizeof(rtable));
-    if (!rt) {
-        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (int i = 0; i < n; i++) {
-        const snap_table *st = &s->tabs[sel[i]];
-        rt[i].ti = sel[i];
-        rc = c->drv->describe(c, st->t->name, &rt[i].tgt, err);
-        if (rc == CUT_ENOTFOUND) {
-            rc = cut_error_set(err, CUT_ESCHEMA,
-                               "table %s does not exist in %s: restore does not create tables; "
-                               "create it first, as the snapshot's DDL says (cutover inspect "
-                               "--schema %s):\n%s",
-                               st->t->name, c->url->redacted, path, st->ddl);
-        }
-        if (rc || (rc = match_columns(st, &rt[i], err)))
-            goto done;
-    }
-    if ((rc = check_dependents(c, rt, n, err)))
-        goto done;
-    if (order_tables(rt, n)) {
-        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
-        goto done;
-    }
-    if (cancel && *cancel) {
-        rc = cut_error_set(err, CUT_EINTR, "interrupted");
-        goto done;
-    }
-    /* 3. One transaction: empty (children first), load (parents first), read back. */
+    int rc;
     if ((rc = c->drv->tx_begin(c, err)))
-        goto done;
-    in_tx = 1;
+        return rc;
+    int in_tx = 1;
     {
         cut_table **rev = calloc((size_t)n + 1, sizeof(cut_table *));
         if (!rev) {
@@ -2520,6 +2426,127 @@ done:
     deferred_free(&dfr);
     deferred_free(&dkeys);
     cut_batch_free(b);
+    return rc;
+}
+
+int cut_snapshot_restore(const char *path, const char *target_url, const cut_snapshot_opts *o,
+                         cut_snap_info **info, cut_error *err)
+{
+    if (info)
+        *info = NULL;
+    double t0 = cut_now();
+    volatile sig_atomic_t *cancel = o ? o->cancel : NULL;
+    snap *s = NULL;
+    cut_conn *c = NULL;
+    rtable *rt = NULL;
+    int *sel = NULL;
+    int n = 0;
+    char *url = NULL;
+    cut_snap_info *in = NULL;
+    int rc = snap_open(path, &s, err);
+    if (rc)
+        return rc;
+    /* The tables to restore. */
+    sel = calloc((size_t)s->ntables + 1, sizeof(int));
+    if (!sel) {
+        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (o && o->tables) {
+        for (int i = 0; o->tables[i]; i++) {
+            int found = -1;
+            for (int k = 0; k < s->ntables && found < 0; k++)
+                if (strcmp(s->tabs[k].t->name, o->tables[i]) == 0)
+                    found = k;
+            if (found < 0) {
+                cut_buf names = {0};
+                for (int k = 0; k < s->ntables; k++)
+                    cut_buf_printf(&names, "%s%s", k ? ", " : "", s->tabs[k].t->name);
+                rc = cut_error_set(err, CUT_ENOTFOUND,
+                                   "%s: table %s is not in the snapshot (it has %s)", path,
+                                   o->tables[i], names.len ? cut_buf_cstr(&names) : "none");
+                cut_buf_free(&names);
+                goto done;
+            }
+            int dup = 0;
+            for (int k = 0; k < n; k++)
+                dup = dup || sel[k] == found;
+            if (!dup && n < s->ntables)
+                sel[n++] = found;
+        }
+    } else {
+        for (int k = 0; k < s->ntables; k++)
+            sel[n++] = k;
+    }
+    in = info_new(s, sel, n);
+    if (!in) {
+        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* 1. The chosen tables' frames, before the database is touched. */
+    for (int i = 0; i < n; i++) {
+        progress(o, s->tabs[sel[i]].t->name, "check", 0, (int64_t)s->tabs[sel[i]].rows, 0);
+        if ((rc = table_check(s, sel[i], cancel, err))) {
+            table_fail(&in->tables[i], err);
+            goto done;
+        }
+    }
+    /* 2. The target: every table there, with the same columns. */
+    url = target_url ? cut_strdup(target_url) : unredact(s->source);
+    if (!url) {
+        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+        goto done;
+    }
+    in->target = cut_url_redact(url);
+    if ((rc = cut_connect(url, CUT_OPEN_WRITE, &c, err)))
+        goto done;
+    if (!c->drv->tx_begin || !c->drv->truncate || !c->drv->load_open) {
+        rc = cut_error_set(err, CUT_EUNSUPPORTED, "%s cannot be restored into", c->drv->name);
+        goto done;
+    }
+    rt = calloc((size_t)n + 1, sizeof(rtable));
+    if (!rt) {
+        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < n; i++) {
+        const snap_table *st = &s->tabs[sel[i]];
+        rt[i].ti = sel[i];
+        rc = c->drv->describe(c, st->t->name, &rt[i].tgt, err);
+        if (rc == CUT_ENOTFOUND) {
+            rc = cut_error_set(err, CUT_ESCHEMA,
+                               "table %s does not exist in %s: restore does not create tables; "
+                               "create it first, as the snapshot's DDL says (cutover inspect "
+                               "--schema %s):\n%s",
+                               st->t->name, c->url->redacted, path, st->ddl);
+        }
+        if (rc || (rc = match_columns(st, &rt[i], err)))
+            goto done;
+    }
+    if ((rc = check_dependents(c, rt, n, err)))
+        goto done;
+    if (order_tables(rt, n)) {
+        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (cancel && *cancel) {
+        rc = cut_error_set(err, CUT_EINTR, "interrupted");
+        goto done;
+    }
+    /* 3. One transaction; one the server undid for a transient conflict (a deadlock, a
+       lock timeout) is run again, after a pause. */
+    for (int attempt = 1;; attempt++) {
+        rc = restore_tx(s, c, rt, n, sel, in, o, err);
+        if (!cut_retry_due(rc, attempt, cancel))
+            break;
+        char what[1024];
+        cut_error_format(err, what, sizeof(what));
+        cut_log(CUT_LOG_WARN, "restore: %s; the transaction was rolled back, restoring again "
+                "(attempt %d of %d)", what, attempt + 1, CUT_RETRY_ATTEMPTS);
+        cut_retry_pause(attempt, cancel);
+        cut_error_clear(err);
+    }
+done:
     for (int i = 0; rt && i < n; i++) {
         cut_table_free(rt[i].tgt);
         free(rt[i].cols);

@@ -366,3 +366,15 @@ int cut_ncpu(void)
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)n : 1;
 }
+
+int cut_retry_due(int rc, int attempt, volatile sig_atomic_t *cancel)
+{
+    return rc == CUT_ERETRY && attempt < CUT_RETRY_ATTEMPTS && !(cancel && *cancel);
+}
+
+void cut_retry_pause(int attempt, volatile sig_atomic_t *cancel)
+{
+    double until = cut_now() + 0.25 * (double)(1 << (attempt < 3 ? attempt - 1 : 2));
+    while (!(cancel && *cancel) && cut_now() < until)
+        usleep(10000);
+}

@@ -5,6 +5,7 @@
 #ifndef CUT_UTIL_H
 #define CUT_UTIL_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,5 +58,15 @@ int cut_json_string(cut_buf *b, const char *s, size_t len);
 
 /* Number of online CPUs (>= 1). */
 int cut_ncpu(void);
+
+/* A step the server undid for a transient conflict (CUT_ERETRY: a deadlock, a lock
+   timeout, a serialization failure) is tried this often in all. */
+#define CUT_RETRY_ATTEMPTS 4
+/* Whether a step that ended with rc at its attempt `attempt` (1-based) is to be tried
+   again: rc is CUT_ERETRY, attempts are left and *cancel (may be NULL) is not set. */
+int cut_retry_due(int rc, int attempt, volatile sig_atomic_t *cancel);
+/* The pause before the attempt after `attempt`: 0.25, 0.5, then 1 s, cut short by
+   *cancel (may be NULL). */
+void cut_retry_pause(int attempt, volatile sig_atomic_t *cancel);
 
 #endif

@@ -145,6 +145,49 @@ psql -X -q "$G" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE
 defs > after6.txt
 cmp -s before.txt after6.txt || { fail "constraints differ after a migrate beside an open transaction"; diff before.txt after6.txt >&2 || true; }
 
+# 7. the foreign key's rebuild times out on a lock (an event trigger waits, 1 s at most,
+#    for a table that another session holds): its statements are run again after a
+#    pause, and succeed once the session lets go.
+psql -X -q -v ON_ERROR_STOP=1 "$G" -c "CREATE TABLE lock_probe (x int)" -c "
+CREATE FUNCTION cut_test_ddl_probe() RETURNS event_trigger LANGUAGE plpgsql AS \$\$
+BEGIN
+    IF current_query() LIKE '%ADD CONSTRAINT%FOREIGN KEY%' THEN
+        PERFORM set_config('lock_timeout', '1s', true);
+        LOCK TABLE lock_probe IN ACCESS SHARE MODE;
+    END IF;
+END \$\$" -c "CREATE EVENT TRIGGER cut_test_ddl_probe ON ddl_command_start
+    WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION cut_test_ddl_probe()"
+rm -f lock.fifo
+mkfifo lock.fifo
+psql -X -q -v ON_ERROR_STOP=1 "$G" <lock.fifo >lock-holder.out 2>&1 &
+holder=$!
+exec 3>lock.fifo
+echo "BEGIN; LOCK TABLE lock_probe IN ACCESS EXCLUSIVE MODE;" >&3
+pg_wait "$G" "EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'lock_probe'::regclass
+    AND mode = 'AccessExclusiveLock' AND granted)" || fail "lock_probe was never held"
+"$CUTOVER" migrate -q --truncate --defer-constraints --chunk-rows 0 --jobs 1 "$map" >m7.out 2>&1 &
+mig=$!
+i=0
+until grep -q "running them again (attempt 2 of 4)" m7.out; do
+    i=$((i + 1))
+    [ $i -lt 600 ] && kill -0 $mig 2>/dev/null || break
+    sleep 0.05
+done
+echo "COMMIT;" >&3
+exec 3>&-
+wait $holder || fail "the session holding lock_probe failed: $(cat lock-holder.out)"
+wait_st $mig
+[ "$st" -eq 0 ] || { fail "migrate exit $st after a lock timeout in a rebuild (wanted 0)"; sed 's/^/    | /' m7.out >&2; }
+expect m7.out "bookings: recreating its constraints: PostgreSQL:"
+expect m7.out "lock timeout"
+expect m7.out "running them again (attempt 2 of 4)"
+psql -X -q -v ON_ERROR_STOP=1 "$G" -c "DROP EVENT TRIGGER cut_test_ddl_probe" \
+    -c "DROP FUNCTION cut_test_ddl_probe()" -c "DROP TABLE lock_probe"
+defs > after7.txt
+cmp -s before.txt after7.txt || { fail "constraints differ after a rebuild run again"; diff before.txt after7.txt >&2 || true; }
+run 0 v7.out "$CUTOVER" verify -q "$map"
+expect v7.out "Go: 2 tables"
+
 # 5. a duplicate source key: the deferred key's rebuild fails (exit 2), names the key and
 #    keeps the definition; with the duplicate gone, the next migrate puts the key back.
 legacy_sql() { "$CUTOVER_FIXTURE" sql --sqlite legacy.db - >/dev/null; }
