@@ -16,7 +16,7 @@
 #include "util.h"
 
 #define DEFAULT_CHUNK_ROWS 250000
-#define MAX_CHUNKS 4096
+#define MAX_CHUNKS         4096
 
 /* Per-table bookkeeping shared by the workers (guarded by s->progress_lock, but for
    keys_out: s->mu). */
@@ -465,17 +465,19 @@ static int restore_constraints(cut_conn *tgt, const char *path, const char *tabl
     for (int attempt = 1;; attempt++) {
         FILE *f = fopen(path, "r");
         if (!f)
-            return errno == ENOENT ? CUT_OK
-                                   : cut_error_set(err, CUT_EIO, "cannot read %s: %s", path,
-                                                   strerror(errno));
+            return errno == ENOENT
+                       ? CUT_OK
+                       : cut_error_set(err, CUT_EIO, "cannot read %s: %s", path, strerror(errno));
         rc = run_statements(tgt, f, t, err);
         fclose(f);
         if (!cut_retry_due(rc, attempt, NULL))
             break;
         char what[1024];
         cut_error_format(err, what, sizeof(what));
-        cut_log(CUT_LOG_WARN, "%s: recreating its constraints: %s; running them again "
-                "(attempt %d of %d)", table, what, attempt + 1, CUT_RETRY_ATTEMPTS);
+        cut_log(CUT_LOG_WARN,
+                "%s: recreating its constraints: %s; running them again "
+                "(attempt %d of %d)",
+                table, what, attempt + 1, CUT_RETRY_ATTEMPTS);
         cut_retry_pause(attempt, NULL);
         cut_error_clear(err);
     }

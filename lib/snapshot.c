@@ -2541,8 +2541,10 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
             break;
         char what[1024];
         cut_error_format(err, what, sizeof(what));
-        cut_log(CUT_LOG_WARN, "restore: %s; the transaction was rolled back, restoring again "
-                "(attempt %d of %d)", what, attempt + 1, CUT_RETRY_ATTEMPTS);
+        cut_log(CUT_LOG_WARN,
+                "restore: %s; the transaction was rolled back, restoring again "
+                "(attempt %d of %d)",
+                what, attempt + 1, CUT_RETRY_ATTEMPTS);
         cut_retry_pause(attempt, cancel);
         cut_error_clear(err);
     }

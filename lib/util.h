@@ -66,7 +66,7 @@ int cut_ncpu(void);
    again: rc is CUT_ERETRY, attempts are left and *cancel (may be NULL) is not set. */
 int cut_retry_due(int rc, int attempt, volatile sig_atomic_t *cancel);
 /* The pause before the attempt after `attempt`: 0.25, 0.5, then 1 s, cut short by
-   *cancel (may be NULL). */
+ *cancel (may be NULL). */
 void cut_retry_pause(int attempt, volatile sig_atomic_t *cancel);
 
 #endif
