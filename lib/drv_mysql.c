@@ -41,10 +41,11 @@
 #include "types.h"
 #include "util.h"
 
-/* The session modes (docs/drivers.md). NO_AUTO_VALUE_ON_ZERO: an explicit id 0 is data. */
+/* The session modes (docs/drivers.md). NO_AUTO_VALUE_ON_ZERO: an explicit id 0 is data.
+   Zero dates are let in: canonical values never hold one (a migrate makes them NULL or
+   rejects them), and a restore puts back those a snapshot kept. */
 #define MY_TARGET_SQL_MODE                                                                         \
-    "STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,"                   \
-    "NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO"
+    "STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO"
 #define MY_SOURCE_SQL_MODE "NO_ENGINE_SUBSTITUTION"
 
 /* Rows per multi-row INSERT (MySQL allows at most 65535 placeholders per statement). */
@@ -93,7 +94,10 @@ typedef struct my_scan {
 } my_scan;
 
 /* How a loaded column's canonical value travels to the server. */
-enum { LC_TEXT = 0, LC_BYTES, LC_BIT, LC_BOOL, LC_TSTZ, LC_FLOAT, LC_FLOAT32, LC_NUMERIC, LC_DATE };
+enum {
+    LC_TEXT = 0, LC_BYTES, LC_BIT, LC_BOOL, LC_TSTZ, LC_FLOAT, LC_FLOAT32, LC_NUMERIC, LC_DATE,
+    LC_YEAR
+};
 
 struct my_load {
     struct cut_load base;
@@ -1205,6 +1209,22 @@ static const char *my_refusal(my_load *l, int i, const cut_cell *v)
         if (v->len >= 8 && (v->p[0] == 'i' || v->p[0] == '-'))
             return "MySQL dates cannot store infinity";
         return NULL;
+    case LC_YEAR: {
+        /* YEAR keeps 0 and 1901..2155; it takes 1..99 for 2001..2069 and 1970..1999. */
+        char num[8] = "";
+        long y = -1;
+        if (v->len < sizeof(num)) {
+            memcpy(num, v->p, v->len);
+            y = strtol(num, NULL, 10);
+        }
+        if (y == 0 || (y >= 1901 && y <= 2155))
+            return NULL;
+        cut_buf_reset(&l->msg);
+        cut_buf_printf(&l->msg, "MySQL YEAR holds only 0 and 1901 to 2155");
+        if (y >= 1 && y <= 99)
+            cut_buf_printf(&l->msg, " (it would read %ld as %ld)", y, y < 70 ? 2000 + y : 1900 + y);
+        return cut_buf_cstr(&l->msg);
+    }
     default:
         return NULL;
     }
@@ -1571,7 +1591,7 @@ static int find_fks(my_load *l, const cut_table *t, const cut_load_opts *o, cut_
             if (row[1] && strcmp(t->cols[o->cols[i]].name, row[1]) == 0)
                 k = i;
         if (k < 0 || !row[0] || !row[2] || !row[3] || !row[4] || !row[5] || l->cls[k] == LC_BYTES ||
-            l->cls[k] == LC_BIT || l->cls[k] == LC_BOOL)
+            l->cls[k] == LC_BIT || l->cls[k] == LC_BOOL || l->cls[k] == LC_YEAR)
             continue;
         cut_buf q = {0};
         cut_buf_printf(&q, ", '$[*]' COLUMNS (i FOR ORDINALITY, v %s", row[5]);
@@ -2039,6 +2059,8 @@ static int my_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
         int cls = LC_TEXT;
         if (starts_with_ci(col->native, "bit"))
             cls = col->type.kind == CUT_T_BOOL ? LC_BOOL : LC_BIT;
+        else if (starts_with_ci(col->native, "year"))
+            cls = LC_YEAR;
         else if (col->type.kind == CUT_T_BYTES)
             cls = LC_BYTES;
         if (cls == LC_BYTES && starts_with_ci(col->native, "binary("))
@@ -2056,8 +2078,9 @@ static int my_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
             cut_buf_append(&cols, ", ", 2);
             cut_buf_append(&tuple, ", ", 2);
         }
-        if (cls == LC_BYTES || cls == LC_BIT || cls == LC_BOOL) {
-            /* BIT takes numbers, not the digits' characters; bytes travel as hex. */
+        if (cls == LC_BYTES || cls == LC_BIT || cls == LC_BOOL || cls == LC_YEAR) {
+            /* BIT and YEAR take numbers, not the digits' characters (YEAR reads the
+               string '0' as 2000, the number 0 as 0); bytes travel as hex. */
             cut_buf_printf(&cols, "@v%d", i);
             cut_buf_printf(&sets, "%s", sets.len ? ", " : " SET ");
             quote_ident(&sets, col->name);

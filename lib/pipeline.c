@@ -292,8 +292,10 @@ int cut_canon_target_batch(const cut_plan *p, const cut_tplan *tp, cut_batch *b,
                            cut_error *err)
 {
     /* The target's values are read back with the same rules they were written with:
-       no source time zone (values are UTC already) and zero dates stay errors. */
-    cut_canon_opts o = {NULL, CUT_ZERO_NULL, CUT_DST_REJECT};
+       no source time zone (values are UTC already), and zero dates stay errors, so they
+       keep their raw bytes below: verify sees a zero date where NULL was expected, and a
+       snapshot keeps it for its restore to put back. */
+    cut_canon_opts o = {NULL, CUT_ZERO_REJECT, CUT_DST_REJECT};
     CUT_UNUSED(p);
     for (int r = 0; r < b->nrows; r++) {
         cut_cell *cells = cut_batch_row(b, r);

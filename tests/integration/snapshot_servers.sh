@@ -4,7 +4,7 @@
 # changed, restore, verify Go; one table alone; identity/serial/AUTO_INCREMENT
 # counters past the restored keys; a damaged file refused with the data
 # untouched; a snapshot taken from SQLite restored into PostgreSQL (digests are
-# engine-independent). Runs itself under with-servers.sh (private servers).
+# engine-independent); MariaDB zero dates named by verify, kept and put back. Runs itself under with-servers.sh (private servers).
 if [ -z "${CUT_SERVERS_DIR:-}" ]; then
     exec "$CUT_SRCDIR/tests/integration/with-servers.sh" --pg --mysql -- sh "$0" "$@"
 fi
@@ -186,4 +186,16 @@ flip bad.cutsnap $(($(size_of bad.cutsnap) - 70))
 my gym -e "UPDATE members SET email = 'y' WHERE id = 43"
 run 1 mb.out "$CUTOVER" restore -q bad.cutsnap
 [ "$(my gym -e "SELECT email FROM members WHERE id = 43")" = y ] || fail "a refused restore wrote to MariaDB"
+# Zero dates left in the target (the legacy app's habit) are values: verify names them,
+# a snapshot keeps them, and its restore puts them back as they were (not NULL).
+my gym -e "SET SESSION sql_mode = ''; UPDATE members SET birth_date = '0000-00-00' WHERE id = 44;
+           UPDATE members SET birth_date = '1990-05-00' WHERE id = 45"
+run 1 mvz.out "$CUTOVER" verify -q "$map_my" --target "$MY_GYM"
+expect mvz.out "target has '0000-00-00'"
+expect mvz.out "target has '1990-05-00'"
+run 0 msz.out "$CUTOVER" snapshot -q "$MY_GYM" -o zero.cutsnap
+my gym -e "UPDATE members SET birth_date = NULL WHERE id IN (44, 45)"
+run 0 mrz.out "$CUTOVER" restore -q zero.cutsnap
+[ "$(my gym -e "SELECT GROUP_CONCAT(birth_date ORDER BY id) FROM members WHERE id IN (44, 45)")" = \
+    "0000-00-00,1990-05-00" ] || fail "the restore did not put the zero dates back"
 finish

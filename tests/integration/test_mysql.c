@@ -817,6 +817,41 @@ static void check_server_rejects(fx *f, const char *url)
 BOTH_PATHS(test_load_data_rejects_refused_rows_with_the_server_reason,
            test_insert_path_rejects_refused_rows_with_the_server_reason, check_server_rejects)
 
+/* YEAR takes numbers (it reads the string '0' as 2000) and refuses what it would read as
+   another year; the zero dates a snapshot kept go back as they were. */
+static void check_year_and_zero_dates(fx *f, const char *url)
+{
+    sql(f, "CREATE TABLE yz (id INT PRIMARY KEY, y YEAR, d DATE, dt DATETIME)");
+    const char *rows[] = {
+        "1|0|0000-00-00|2024-05-00 10:00:00", "2|1901|2024-01-01|2024-01-01 00:00:00",
+        "3|2155|\\N|\\N", "4|5|\\N|\\N", "5|1900|\\N|\\N",
+    };
+    cut_conn *c = conn(url, CUT_OPEN_WRITE);
+    cut_batch *b = batch_of(4, rows, 5);
+    rejects rj = {0};
+    load(c, "yz", b, &rj);
+    assert_int_equal(rj.n, 2);
+    assert_int_equal(rj.rows[0], 3);
+    assert_string_equal(rj.reasons[0],
+                        "MySQL YEAR holds only 0 and 1901 to 2155 (it would read 5 as 2005)");
+    assert_int_equal(rj.rows[1], 4);
+    assert_string_equal(rj.reasons[1], "MySQL YEAR holds only 0 and 1901 to 2155");
+    /* The values as the server holds them, as text. */
+    sql(f, "CREATE TABLE yz_text AS SELECT id, CAST(y AS UNSIGNED) AS y, CAST(d AS CHAR) AS d,"
+           " CAST(dt AS CHAR) AS dt FROM yz");
+    cut_buf out = {0};
+    dump(c, "yz_text", "id", &out);
+    assert_string_equal(out.p, "1|0|0000-00-00|2024-05-00 10:00:00\n"
+                               "2|1901|2024-01-01|2024-01-01 00:00:00\n3|2155|\\N|\\N\n");
+    cut_buf_free(&out);
+    cut_batch_free(b);
+    close_conn(c);
+}
+
+BOTH_PATHS(test_load_data_sends_year_as_a_number_and_zero_dates_as_they_are,
+           test_insert_path_sends_year_as_a_number_and_zero_dates_as_they_are,
+           check_year_and_zero_dates)
+
 static void test_values_mysql_cannot_hold_are_refused_before_sending(void **state)
 {
     fx *f = *state;
@@ -1297,6 +1332,8 @@ int main(void)
         T(test_orphans_are_found_without_the_check_when_it_cannot_run),
         T(test_load_data_lock_timeout_is_a_transient_conflict),
         T(test_insert_lock_timeout_is_a_transient_conflict),
+        T(test_load_data_sends_year_as_a_number_and_zero_dates_as_they_are),
+        T(test_insert_path_sends_year_as_a_number_and_zero_dates_as_they_are),
         T(test_values_mysql_cannot_hold_are_refused_before_sending),
         T(test_server_refusing_local_infile_falls_back_to_insert),
         T(test_multi_row_inserts_span_several_statements),
