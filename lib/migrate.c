@@ -300,6 +300,14 @@ static int chunked(const cut_sched *s, int i)
     return 0;
 }
 
+/* min + off for an off no larger than the span above min: computed in unsigned
+   arithmetic, as off alone may exceed INT64_MAX. */
+static int64_t add_offset(int64_t min, uint64_t off)
+{
+    uint64_t u = (uint64_t)min + off; /* the sum's two's-complement bits */
+    return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(UINT64_MAX - u) - 1;
+}
+
 /* The target column the source key is copied to as is, or -1. */
 static int bare_target_of(const cut_tplan *tp, int scan_idx)
 {
@@ -336,7 +344,7 @@ static int plan_tasks(cut_sched *s, int i, cut_conn *src, int64_t chunk_rows, in
                 return rc;
         }
         if (!empty && max > min) {
-            int64_t want = (tp->estimate + chunk_rows - 1) / chunk_rows;
+            int64_t want = tp->estimate / chunk_rows + (tp->estimate % chunk_rows != 0);
             /* A multiple of the workers: the last round of chunks keeps them all busy
                (5 chunks on 2 workers left one alone for a fifth of the table). */
             if (jobs > 1 && want > 1)
@@ -355,8 +363,10 @@ static int plan_tasks(cut_sched *s, int i, cut_conn *src, int64_t chunk_rows, in
             " to %" PRId64 ", %d workers)",
             tp->mt->target, n, tp->estimate / n, tp->src->cols[scol].name, min, max, jobs);
     /* Equal widths over [min, max]; the first chunk is open below and the last open above,
-       so rows added outside the bounds since they were read still belong to a chunk. */
-    double width = ((double)max - (double)min + 1.0) / n;
+       so rows added outside the bounds since they were read still belong to a chunk. The
+       span can exceed INT64_MAX (keys from INT64_MIN to INT64_MAX): offsets from min are
+       unsigned, and long double holds 2^64 exactly. */
+    long double keys = (long double)((uint64_t)max - (uint64_t)min) + 1.0L;
     int64_t prev = min;
     for (int c = 0; c < n; c++) {
         int k = cut_sched_add(s, i, tp->estimate / n);
@@ -371,8 +381,8 @@ static int plan_tasks(cut_sched *s, int i, cut_conn *src, int64_t chunk_rows, in
         ch->has_lo = c > 0;
         ch->lo = prev;
         ch->has_hi = c < n - 1;
-        ch->hi = c < n - 1 ? min + (int64_t)(width * (c + 1)) : 0;
-        if (ch->has_hi && ch->hi <= prev)
+        ch->hi = c < n - 1 ? add_offset(min, (uint64_t)(keys * (c + 1) / n)) : 0;
+        if (ch->has_hi && ch->hi <= prev && prev < max)
             ch->hi = prev + 1;
         prev = ch->hi;
         t->range_scol = scol;

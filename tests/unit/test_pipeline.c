@@ -777,6 +777,37 @@ static void test_chunked_migration_equals_whole_table_migration(void **state)
     cut_mapping_free(m);
 }
 
+/* Keys from INT64_MIN to INT64_MAX: the chunks' bounds are computed without overflow
+   (UBSan stops the sanitizer build at a signed overflow), and every row is loaded once. */
+static void test_chunks_over_the_whole_int64_range(void **state)
+{
+    fx *f = *state;
+    make_chunk_table(f, 600);
+    sql(f->src, "UPDATE nums SET id = -9223372036854775807 - 1 WHERE id = 1");
+    sql(f->src, "UPDATE nums SET id = 9223372036854775807 WHERE id = 600");
+    sql(f->src, "UPDATE nums SET id = -id * 1000000000000 WHERE id BETWEEN 2 AND 300");
+    cut_mapping *m = mapping(f, "options: {max_rejects: 100}\ntables:\n  nums: {}\n");
+    cut_run_opts o;
+    opts(f, &o);
+    o.chunk_rows = 50;
+    o.jobs = 2;
+    chunk_log log = {0};
+    log.skip_from = log.skip_to = -1;
+    cut_chunk_hooks hooks = {&log, NULL, log_done};
+    o.chunks = &hooks;
+    cut_result *r = migrate_ok(m, &o);
+    assert_int_equal(log.n, 12);
+    for (int i = 0; i < log.n; i++) /* ordered, non-empty ranges */
+        assert_true(!log.c[i].has_lo || !log.c[i].has_hi || log.c[i].lo < log.c[i].hi);
+    assert_int_equal(tres(r, "nums")->source_rows, 600);
+    assert_counts_add_up(tres(r, "nums"));
+    assert_string_equal(query(f->tgt, "SELECT count(*) FROM nums"), "594");
+    assert_string_equal(query(f->tgt, "SELECT min(id) || ' ' || max(id) FROM nums"),
+                        "-9223372036854775808 9223372036854775807");
+    cut_result_free(r);
+    cut_mapping_free(m);
+}
+
 static void test_resumed_chunks_reload_only_unfinished_ranges_without_duplicates(void **state)
 {
     fx *f = *state;
@@ -1621,6 +1652,7 @@ int main(void)
         T(test_verify_names_changed_missing_and_extra_keys),
         T(test_source_encoding_transcodes_legacy_text),
         T(test_chunked_migration_equals_whole_table_migration),
+        T(test_chunks_over_the_whole_int64_range),
         T(test_resumed_chunks_reload_only_unfinished_ranges_without_duplicates),
         T(test_verify_without_locate_gives_no_diffs),
         T(test_target_value_of_the_wrong_type_shows_as_changed),
