@@ -172,6 +172,8 @@ int cut_mapper_run(cut_mapper *mp, cut_batch *scan, cut_batch *out, cut_counts *
         c->source_rows++;
         const char *reason = NULL;
         int bad = -1;
+        int64_t zeros = 0; /* counted once the row goes on to the load (not filtered or
+                              rejected: its zero dates never became NULL anywhere) */
         /* 1. Source values in the canonical form of their own type. */
         for (int i = 0; i < tp->nscan; i++) {
             cut_cell *v = &cells[i];
@@ -208,7 +210,7 @@ int cut_mapper_run(cut_mapper *mp, cut_batch *scan, cut_batch *out, cut_counts *
                 v->p = d;
                 v->len = (uint32_t)mp->canon.len;
             } else if (rc == CUT_CANON_NULL) {
-                c->zero_dates++;
+                zeros++;
                 v->p = NULL;
                 v->len = 0;
                 v->flags = CUT_CELL_NULL;
@@ -262,7 +264,7 @@ int cut_mapper_run(cut_mapper *mp, cut_batch *scan, cut_batch *out, cut_counts *
                     oc[o].p = d;
                     oc[o].len = (uint32_t)mp->canon.len;
                 } else if (rc == CUT_CANON_NULL) {
-                    c->zero_dates++;
+                    zeros++;
                     oc[o].p = NULL;
                     oc[o].len = 0;
                     oc[o].flags = CUT_CELL_NULL;
@@ -280,6 +282,7 @@ int cut_mapper_run(cut_mapper *mp, cut_batch *scan, cut_batch *out, cut_counts *
         }
         if (bad >= 0)
             continue;
+        c->zero_dates += zeros;
         out->hash[k] = cut_row_hash(oc, tp->nout, &mp->scratch);
         out->pos[k] = scan->pos[r];
         out->aux[k] = (uint32_t)r;

@@ -544,6 +544,30 @@ static void test_zero_date_becomes_null_and_is_counted(void **state)
     cut_mapping_free(m);
 }
 
+/* A row whose zero date became NULL but which is rejected or filtered all the same is
+   not counted: none of its NULLs reached the target. */
+static void test_zero_dates_of_rows_not_loaded_are_not_counted(void **state)
+{
+    fx *f = *state;
+    make_zero_dates(f);
+    sql(f->src, "INSERT INTO p VALUES (4, '0000-00-00', 'not a time'),"
+                " (5, '0000-00-00', '2020-01-05 10:00:00')");
+    cut_mapping *m = mapping(f, "options: {max_rejects: 5}\ntables:\n  p:\n    where: id <> 5\n");
+    cut_run_opts o;
+    opts(f, &o);
+    cut_result *r = migrate_ok(m, &o);
+    const cut_table_result *t = tres(r, "p");
+    assert_int_equal(t->loaded, 3);
+    assert_int_equal(t->rejected, 1);
+    assert_int_equal(t->filtered, 1);
+    assert_int_equal(t->zero_dates, 2);
+    cut_result_free(r);
+    cut_result *v = verify_ok(m, &o);
+    assert_int_equal(tres(v, "p")->zero_dates, 2);
+    cut_result_free(v);
+    cut_mapping_free(m);
+}
+
 static void test_zero_dates_reject_option_rejects_the_row(void **state)
 {
     fx *f = *state;
@@ -1647,6 +1671,7 @@ int main(void)
         T(test_failing_expression_rejects_the_row_at_mapping_stage),
         T(test_null_into_not_null_target_column_is_rejected),
         T(test_zero_date_becomes_null_and_is_counted),
+        T(test_zero_dates_of_rows_not_loaded_are_not_counted),
         T(test_zero_dates_reject_option_rejects_the_row),
         T(test_filtered_rows_are_counted_not_loaded),
         T(test_verify_names_changed_missing_and_extra_keys),
