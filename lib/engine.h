@@ -164,7 +164,8 @@ int cut_stream_target(const cut_plan *p, const cut_tplan *tp, cut_conn *tgt, int
                       volatile sig_atomic_t *cancel, cut_batch_fn fn, void *ud, cut_error *err);
 
 /* The reject file of a table: <dir>/<table>.rejects.jsonl, or for chunk k of n > 1
-   <dir>/<table>.part-NNNN.rejects.jsonl. Caller frees. */
+   <dir>/<table>.part-NNNN.rejects.jsonl (k < 0: the pattern <table>.part-*.rejects.jsonl
+   that names them all, for messages). Caller frees. */
 char *cut_reject_path(const cut_plan *p, const cut_tplan *tp);
 char *cut_reject_chunk_path(const cut_plan *p, const cut_tplan *tp, int k, int n);
 /* The directory of a mapping's reject files (o, else options.reject_dir, else

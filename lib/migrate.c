@@ -282,7 +282,8 @@ static int migrate_task(cut_sched *s, int ti, cut_conn *src, cut_conn *tgt, cut_
         }
     }
     if (res->rejected && !res->reject_file)
-        res->reject_file = ch->count > 1 ? cut_reject_chunk_path(p, tp, 0, 2)
+        /* A chunked table's rejects are in the files of the chunks that had some. */
+        res->reject_file = ch->count > 1 ? cut_reject_chunk_path(p, tp, -1, 2)
                                          : cut_reject_path(p, tp);
     pthread_mutex_unlock(&s->progress_lock);
     (void)t0;

@@ -817,8 +817,9 @@ char *cut_reject_chunk_path(const cut_plan *p, const cut_tplan *tp, int k, int n
     char *stem = reject_stem(p, tp);
     if (!stem)
         return NULL;
-    char *path = n > 1 ? cut_asprintf("%s.part-%04d.rejects.jsonl", stem, k)
-                       : cut_asprintf("%s.rejects.jsonl", stem);
+    char *path = n <= 1  ? cut_asprintf("%s.rejects.jsonl", stem)
+                 : k < 0 ? cut_asprintf("%s.part-*.rejects.jsonl", stem)
+                         : cut_asprintf("%s.part-%04d.rejects.jsonl", stem, k);
     free(stem);
     return path;
 }

@@ -791,6 +791,9 @@ static void test_chunked_migration_equals_whole_table_migration(void **state)
     assert_int_equal(b->rejected, a->rejected);
     assert_true(cut_digest_equal(&a->expected, &b->expected));
     assert_string_equal(query(f->tgt, "SELECT count(*) FROM nums"), "1980");
+    /* The report names the chunks' reject files together (chunk 0 may have none). */
+    assert_non_null(b->reject_file);
+    assert_non_null(strstr(b->reject_file, "nums.part-*.rejects.jsonl"));
     /* Rejects of every chunk are found by verify. */
     cut_result *v = verify_ok(m, &o);
     assert_true(v->go);
