@@ -178,6 +178,10 @@ typedef struct cut_canon_opts {
     const cut_tz *source_tz;    /* naive timestamps → timestamptz; NULL = UTC */
     cut_zero_dates zero_dates;  /* default CUT_ZERO_NULL */
     cut_dst_policy dst_overlap; /* default CUT_DST_REJECT */
+    int exact;                  /* refuse (CUT_EDATA) a value its type would round: more
+                                   fractional digits than a numeric's scale or a time's
+                                   precision keeps. Values read back from a target whose
+                                   engine does not enforce its types (SQLite) */
 } cut_canon_opts;
 
 /* Result of cut_canon besides CUT_EDATA. */

@@ -55,6 +55,8 @@ typedef struct sq_load {
     char **names;           /* column names, for messages (point into the table) */
     cut_buf why;
     char *table;
+    int raw_ok; /* a restore (whole): a value that is not its column's canonical form is one
+                   the snapshot kept raw, and goes back as the text SQLite held */
 } sq_load;
 
 static int converts_numbers(const char *decl);
@@ -688,6 +690,7 @@ static int sq_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
         goto fail;
     }
     l->own_tx = !c->in_tx && !o->in_tx;
+    l->raw_ok = o->whole;
     if (l->own_tx && sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
         rc = sq_error(c->db, err, CUT_ESERVER, "begin");
         goto fail;
@@ -866,20 +869,26 @@ static const char *bind_value(sqlite3_stmt *st, int i, cut_kind kind, const cut_
     switch (kind) {
     case CUT_T_INT: {
         char tmp[32];
-        if (v->len == 0 || v->len >= sizeof(tmp))
+        size_t k = v->len && v->p[0] == '-';
+        while (k < v->len && v->p[k] >= '0' && v->p[k] <= '9')
+            k++;
+        if (v->len == 0 || k < v->len || (v->len == 1 && v->p[0] == '-'))
+            return "not an integer";
+        if (v->len >= sizeof(tmp))
             return "integer out of SQLite's 64-bit range";
         memcpy(tmp, v->p, v->len);
         tmp[v->len] = '\0';
         errno = 0;
-        char *end;
-        long long x = strtoll(tmp, &end, 10);
-        if (errno || *end)
+        long long x = strtoll(tmp, NULL, 10);
+        if (errno)
             return "integer out of SQLite's 64-bit range";
         sqlite3_bind_int64(st, i, x);
         return NULL;
     }
     case CUT_T_BOOL:
-        sqlite3_bind_int(st, i, v->len == 1 && v->p[0] == 't');
+        if (v->len != 1 || (v->p[0] != 't' && v->p[0] != 'f'))
+            return "not a boolean";
+        sqlite3_bind_int(st, i, v->p[0] == 't');
         return NULL;
     case CUT_T_FLOAT: {
         char tmp[64];
@@ -889,9 +898,15 @@ static const char *bind_value(sqlite3_stmt *st, int i, cut_kind kind, const cut_
         tmp[v->len] = '\0';
         if (strcmp(tmp, "NaN") == 0)
             return "NaN cannot be stored in SQLite (it would become NULL)";
-        double d = strcmp(tmp, "Infinity") == 0    ? HUGE_VAL
-                   : strcmp(tmp, "-Infinity") == 0 ? -HUGE_VAL
-                                                   : strtod(tmp, NULL);
+        double d;
+        if (strcmp(tmp, "Infinity") == 0 || strcmp(tmp, "-Infinity") == 0) {
+            d = tmp[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+        } else {
+            char *end;
+            d = strtod(tmp, &end);
+            if (end == tmp || *end)
+                return "not a number";
+        }
         sqlite3_bind_double(st, i, d);
         return NULL;
     }
@@ -913,15 +928,30 @@ static int sq_load_rows(cut_load *base, const cut_batch *b, cut_reject_fn rej, v
         const cut_cell *row = cut_batch_crow(b, r);
         const char *bad = NULL;
         for (int i = 0; i < l->ncols && !bad; i++) {
-            bad = bind_value(l->ins, i + 1, l->kinds[i], &row[i]);
-            if (bad) {
-                /* The reject record of a load has no column: the reason names it. */
-                snprintf(reason, sizeof(reason), "column %s: %s", l->names[i], bad);
-                bad = reason;
-            } else if (l->numeric_affinity[i] && !cut_cell_is_null(&row[i]) &&
+            const cut_cell *v = &row[i];
+            const char *why = bind_value(l->ins, i + 1, l->kinds[i], v);
+            int named = 0; /* the reason names the column */
+            if (!why && l->numeric_affinity[i] && !cut_cell_is_null(v) &&
                 l->kinds[i] != CUT_T_INT && l->kinds[i] != CUT_T_FLOAT &&
                 l->kinds[i] != CUT_T_BOOL && l->kinds[i] != CUT_T_BYTES)
-                bad = affinity_changes(l, i, &row[i]);
+                named = (why = affinity_changes(l, i, v)) != NULL;
+            size_t off;
+            if (l->raw_ok && !why && l->kinds[i] == CUT_T_TEXT && !cut_cell_is_null(v) &&
+                !cut_utf8_valid(v->p, v->len, NULL, &off)) {
+                /* Bytes that are not text (a BLOB in a text column) go back as a BLOB. */
+                sqlite3_bind_blob(l->ins, i + 1, v->len ? v->p : "", (int)v->len, SQLITE_STATIC);
+            } else if (why && l->raw_ok) {
+                /* Bound as the text it was read as: SQLite's affinity stores it as the
+                   legacy application's insert did ('abc' in an integer column). */
+                sqlite3_bind_text(l->ins, i + 1, v->len ? v->p : "", (int)v->len,
+                                  SQLITE_STATIC);
+            } else if (why && !named) {
+                /* The reject record of a load has no column: the reason names it. */
+                snprintf(reason, sizeof(reason), "column %s: %s", l->names[i], why);
+                bad = reason;
+            } else {
+                bad = why;
+            }
         }
         if (bad) {
             sqlite3_reset(l->ins);

@@ -1215,8 +1215,18 @@ static int canon_date(const char *in, size_t len, const cut_canon_opts *opts, cu
     return same_or_put(in, len, c, (size_t)(o - c), out, reason);
 }
 
-static int canon_time(const cut_type *t, const char *in, size_t len, cut_buf *out,
-                      const char **reason)
+/* Whether a digit beyond the first p fractional digits is not zero (rounding them away
+   would change the value). */
+static int frac_beyond(const tparts *t, int p)
+{
+    for (size_t i = (size_t)p; i < t->flen; i++)
+        if (t->frac[i] != '0')
+            return 1;
+    return 0;
+}
+
+static int canon_time(const cut_type *t, const char *in, size_t len, const cut_canon_opts *opts,
+                      cut_buf *out, const char **reason)
 {
     char qb[200], c[32];
     int prec = time_precision(t);
@@ -1233,6 +1243,9 @@ static int canon_time(const cut_type *t, const char *in, size_t len, cut_buf *ou
         return cut_reason(out, reason, "%s is not a valid time", quote(in, len, qb, sizeof(qb)));
     if (tp.h > 24 || (tp.h == 24 && (tp.mi || tp.s || !frac_is_zero(&tp))))
         return cut_reason(out, reason, "time out of range: %s", quote(p, n, qb, sizeof(qb)));
+    if (opts->exact && frac_beyond(&tp, prec))
+        return cut_reason(out, reason, "%s has more fractional digits than time(%d) keeps",
+                          quote(p, n, qb, sizeof(qb)), prec);
     int64_t secs = (int64_t)tp.h * 3600 + tp.mi * 60 + tp.s, u = round_frac(&tp, prec);
     if (u == pow10_tab[prec]) {
         secs++;
@@ -1279,6 +1292,9 @@ static int canon_timestamp(const cut_type *t, const char *in, size_t len,
         return cut_reason(out, reason, "%s is not a valid %s", quote(in, len, qb, sizeof(qb)),
                           tz ? "timestamptz" : "timestamp");
     int64_t days = cut_days_from_civil(tp.y, (unsigned)tp.mo, (unsigned)tp.d);
+    if (opts->exact && frac_beyond(&tp, prec))
+        return cut_reason(out, reason, "%s has more fractional digits than %s(%d) keeps",
+                          quote(p, n, qb, sizeof(qb)), tz ? "timestamptz" : "timestamp", prec);
     int64_t secs = days * 86400 + (int64_t)tp.h * 3600 + tp.mi * 60 + tp.s;
     int64_t u = round_frac(&tp, prec);
     /* Rounding first, so a carry into the next second takes part in the zone conversion. */
@@ -1423,8 +1439,18 @@ static int canon_int(const cut_type *t, const char *in, size_t len, cut_buf *out
     return same_or_put(in, len, o, (size_t)(c + sizeof(c) - o), out, reason);
 }
 
-static int canon_numeric(const cut_type *t, const char *in, size_t len, cut_buf *out,
-                         const char **reason)
+/* Whether a significant digit of d lies beyond `scale` fractional digits. */
+static int digits_beyond(const decv *d, int scale)
+{
+    int64_t n = (int64_t)(d->hi - d->lo);
+    for (int64_t k = d->pt + scale > 0 ? d->pt + scale : 0; k < n; k++)
+        if (dv_sig(d, k) != '0')
+            return 1;
+    return 0;
+}
+
+static int canon_numeric(const cut_type *t, const char *in, size_t len,
+                         const cut_canon_opts *opts, cut_buf *out, const char **reason)
 {
     char qb[200], tb[32];
     int prec = t->precision > 0 ? t->precision : 0, scale = t->scale;
@@ -1450,6 +1476,9 @@ static int canon_numeric(const cut_type *t, const char *in, size_t len, cut_buf 
     if (d.exp > CUT_NUMERIC_MAX_EXP || d.exp < -CUT_NUMERIC_MAX_EXP)
         return cut_reason(out, reason, "%s has an exponent beyond +-%d",
                           quote(p, n, qb, sizeof(qb)), CUT_NUMERIC_MAX_EXP);
+    if (opts->exact && scale >= 0 && digits_beyond(&d, scale))
+        return cut_reason(out, reason, "%s has more fractional digits than %s keeps",
+                          quote(p, n, qb, sizeof(qb)), cut_type_format(t, tb, sizeof(tb)));
     cut_buf_reset(out);
     switch (numeric_emit(&d, prec, scale, out)) {
     case NUM_OK:
@@ -1491,7 +1520,7 @@ int cut_canon_utf8(const cut_type *t, const char *in, size_t len, const cut_cano
 int cut_canon(const cut_type *t, const char *in, size_t len, const cut_canon_opts *opts,
               cut_buf *out, const char **reason)
 {
-    static const cut_canon_opts defaults = {NULL, CUT_ZERO_NULL, CUT_DST_REJECT};
+    static const cut_canon_opts defaults = {NULL, CUT_ZERO_NULL, CUT_DST_REJECT, 0};
     const char *dummy;
     char tb[32];
     if (!reason)
@@ -1510,7 +1539,7 @@ int cut_canon(const cut_type *t, const char *in, size_t len, const cut_canon_opt
     case CUT_T_INT:
         return canon_int(t, in, len, out, reason);
     case CUT_T_NUMERIC:
-        return canon_numeric(t, in, len, out, reason);
+        return canon_numeric(t, in, len, opts, out, reason);
     case CUT_T_FLOAT:
         return canon_float(t, in, len, out, reason);
     case CUT_T_BOOL:
@@ -1525,7 +1554,7 @@ int cut_canon(const cut_type *t, const char *in, size_t len, const cut_canon_opt
     case CUT_T_DATE:
         return canon_date(in, len, opts, out, reason);
     case CUT_T_TIME:
-        return canon_time(t, in, len, out, reason);
+        return canon_time(t, in, len, opts, out, reason);
     case CUT_T_TIMESTAMP:
     case CUT_T_TIMESTAMPTZ:
         return canon_timestamp(t, in, len, opts, out, reason);

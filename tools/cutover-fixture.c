@@ -1309,7 +1309,9 @@ static void usage(FILE *fp)
         "sql: run SCRIPT.sql ('-' for standard input) into the SQLite database FILE,\n"
         "     creating it when missing; with --force an existing FILE is replaced.\n"
         "     The script runs in one transaction (unless it issues its own BEGIN); on\n"
-        "     error that is rolled back and a newly created FILE is removed.\n"
+        "     error that is rolled back and a newly created FILE is removed. Rows the\n"
+        "     statements return are printed first, one per line, values '|'-separated\n"
+        "     (NULL as \\N).\n"
         "\n"
         "hold: take the SQLite database FILE's write lock (BEGIN IMMEDIATE), create\n"
         "     DIR/held, wait until DIR/release exists (at most 120 s), then let go\n"
@@ -1634,8 +1636,14 @@ static int run_script(sqlite3 *db, const char *script_name, const char *sql)
                 }
                 own_tx = false;
             }
-            while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-                ;
+            while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                /* Rows a statement returns, so tests can read a database back. */
+                for (int i = 0; i < sqlite3_column_count(st); i++) {
+                    const unsigned char *v = sqlite3_column_text(st, i);
+                    printf("%s%s", i ? "|" : "", v ? (const char *)v : "\\N");
+                }
+                putchar('\n');
+            }
             if (rc != SQLITE_DONE) {
                 const char *q = p;
                 while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')

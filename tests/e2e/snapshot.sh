@@ -129,6 +129,32 @@ run 0 ca.out "$CUTOVER" snapshot -q "sqlite:$work/checked.db" -o checked-after.c
 [ "$(grep '^checked ' cb.out)" = "$(grep '^checked ' ca.out)" ] && grep -q '^checked  *1 ' ca.out ||
     { fail "a refused restore changed checked"; cat cb.out ca.out >&2; }
 
+# 6c. SQLite holds what its columns do not declare (text in an INTEGER column, 12.345
+#     in a NUMERIC(10,2), a BLOB in a TEXT column, seven fractional digits): the snapshot
+#     keeps each as it was read, and the restore puts back the same values with the same
+#     storage classes; only spellings of one value may change (a 'T' in a timestamp).
+sql odd.db "CREATE TABLE odd (id INTEGER PRIMARY KEY, i INTEGER, b BOOLEAN, r REAL,
+                              n NUMERIC(10,2), ts TIMESTAMP, tx TEXT, d DATE);
+            INSERT INTO odd VALUES (1, 'abc', 2, 'NaN', 99999999.995,
+                                    '2024-01-01 12:00:00.1234567', x'00ff', '0000-00-00'),
+                                   (2, 1.5, 1, 1.5, 12.345, '2024-01-01 12:00:00', 'plain',
+                                    '2024-01-01'),
+                                   (3, 9.3e18, 0, 'x', 12.3, NULL, NULL, NULL);"
+odd() { # the rows as SQLite holds them (the last line is the tool's summary)
+    printf '%s\n' "SELECT id, typeof(i), quote(i), typeof(b), quote(b), typeof(r), quote(r),
+                          typeof(n), quote(n), quote(ts), typeof(tx), quote(tx), quote(d)
+                   FROM odd ORDER BY id;" | "$CUTOVER_FIXTURE" sql --sqlite "$1" - | sed '$d' >"$2"
+    [ "$(wc -l <"$2")" -eq 3 ] || fail "odd: $(cat "$2")"
+}
+odd odd.db odd-before.txt
+run 0 os.out "$CUTOVER" snapshot -q "sqlite:$work/odd.db" -o odd.cutsnap
+run 0 oi.out "$CUTOVER" inspect --verify odd.cutsnap
+sql odd.db "DELETE FROM odd"
+run 0 or.out "$CUTOVER" restore -q odd.cutsnap
+odd odd.db odd-after.txt
+cmp -s odd-before.txt odd-after.txt ||
+    { fail "restore changed values SQLite held outside their declared types"; diff odd-before.txt odd-after.txt >&2 || true; }
+
 # 7. Usage errors and help.
 for c in snapshot restore inspect; do
     run 0 h.out "$CUTOVER" $c --help

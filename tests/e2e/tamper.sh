@@ -1,6 +1,7 @@
 #!/bin/sh
 # After a good migration, changes in the target are found and named by key:
-# a changed value (column, both values), a missing row, an extra row. And a
+# a changed value (column, both values), one below the column's declared scale or
+# precision (SQLite keeps it), a missing row, an extra row. And a
 # value that cannot be converted is rejected with its reason, counts still add up.
 . "$CUT_SRCDIR/tests/e2e/lib.sh"
 set -e
@@ -19,6 +20,18 @@ expect changed.out "target has 'x'"
 expect changed.json '"kind": "changed", "key": "id=42"'
 expect changed.json '"column": "email"'
 sql gym.db "UPDATE members SET email = (SELECT lower(trim(email)) FROM clients WHERE id = 42) WHERE id = 42;" 2>/dev/null || true
+
+# 1b. a change below what the column declares: SQLite keeps 12.504 in a NUMERIC(8,2)
+#     and a seventh fractional digit of a timestamp; neither is rounded away into the
+#     value verify expected.
+sql gym.db "UPDATE bookings SET price = price + 0.004 WHERE id = 11 AND price IS NOT NULL;
+            UPDATE bookings SET starts_at = substr(starts_at, 1, 19) || '.0000001+00' WHERE id = 12;"
+run 1 sub.out "$CUTOVER" verify -q "$map"
+expect sub.out "changed  id=11"
+expect sub.out "price: expected '17.00', target has '17.004'"
+expect sub.out "changed  id=12"
+expect sub.out "target has '2023-02-25 16:30:00.0000001+00'"
+run 0 sub2.out "$CUTOVER" migrate -q --truncate "$map"
 
 # 2. missing row, 3. extra row (bookings has no dependants)
 run 0 m2.out "$CUTOVER" migrate -q --truncate "$map"

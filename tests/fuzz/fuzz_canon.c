@@ -239,7 +239,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const cut_tz *tz;
     cut_type t = pick_type(data[0], data[1], &tz);
     cut_canon_opts o = {tz, (data[0] & 16) ? CUT_ZERO_REJECT : CUT_ZERO_NULL,
-                        (cut_dst_policy)(((data[0] >> 5) & 3) % 3)};
+                        (cut_dst_policy)(((data[0] >> 5) & 3) % 3), (data[0] >> 7) & 1};
     /* The value in memory of its own, exactly as long, so ASan sees any over-read. */
     size_t len = size - 2;
     char *in = malloc(len ? len : 1);

@@ -897,7 +897,7 @@ static void test_date_zero_dates_become_null_by_default(void **state)
 {
     (void)state;
     cut_type t = ty(CUT_T_DATE);
-    cut_canon_opts o = {NULL, CUT_ZERO_NULL, CUT_DST_REJECT};
+    cut_canon_opts o = {NULL, CUT_ZERO_NULL, CUT_DST_REJECT, 0};
     assert_int_equal(CANON(t, "0000-00-00"), CUT_CANON_NULL);
     EXPECT_NULL_O(t, "0000-00-00", &o);
     EXPECT_NULL_O(t, "2024-00-00", &o);
@@ -909,9 +909,37 @@ static void test_date_zero_dates_rejected_when_asked(void **state)
 {
     (void)state;
     cut_type t = ty(CUT_T_DATE);
-    cut_canon_opts o = {NULL, CUT_ZERO_REJECT, CUT_DST_REJECT};
+    cut_canon_opts o = {NULL, CUT_ZERO_REJECT, CUT_DST_REJECT, 0};
     EXPECT_REJECT_O(t, "0000-00-00", &o, "zero date '0000-00-00'");
     EXPECT_REJECT_O(t, "2024-05-00", &o, "zero date '2024-05-00'");
+}
+
+/* exact (values read back from a target): padding and spelling are still canonical,
+   but a digit the type would round away is a different value. */
+static void test_exact_refuses_what_the_type_would_round(void **state)
+{
+    (void)state;
+    cut_canon_opts o = {NULL, CUT_ZERO_NULL, CUT_DST_REJECT, 1};
+    cut_type n = t_num(10, 2);
+    EXPECT_NEW_O(n, "12.3", &o, "12.30");
+    EXPECT_NEW_O(n, "12.3500", &o, "12.35");
+    EXPECT_NEW_O(n, "1.2e1", &o, "12.00");
+    EXPECT_REJECT_O(n, "12.345", &o, "'12.345' has more fractional digits than numeric(10,2) keeps");
+    EXPECT_REJECT_O(n, "0.001", &o, "'0.001' has more fractional digits than numeric(10,2) keeps");
+    EXPECT_NEW(n, "12.345", "12.35"); /* without exact: rounded, as a source value is */
+    cut_type un = t_num(0, -1);
+    EXPECT_SAME_O(un, "12.345", &o);
+    cut_type ts = t_time(CUT_T_TIMESTAMP, 6);
+    EXPECT_NEW_O(ts, "2024-01-01T12:00:00.1234560", &o, "2024-01-01 12:00:00.123456");
+    EXPECT_REJECT_O(ts, "2024-01-01 12:00:00.1234567", &o,
+                    "'2024-01-01 12:00:00.1234567' has more fractional digits than timestamp(6) "
+                    "keeps");
+    cut_type tz3 = t_time(CUT_T_TIMESTAMPTZ, 3), t0 = t_time(CUT_T_TIME, 0);
+    EXPECT_REJECT_O(tz3, "2024-01-01 12:00:00.1239+00", &o,
+                    "'2024-01-01 12:00:00.1239+00' has more fractional digits than timestamptz(3) "
+                    "keeps");
+    EXPECT_REJECT_O(t0, "12:00:00.5", &o, "'12:00:00.5' has more fractional digits than time(0) keeps");
+    EXPECT_SAME_O(t0, "12:00:00", &o);
 }
 
 /* ---------------------------------------------------------------- times */
@@ -1039,7 +1067,7 @@ static void test_timestamp_zero_dates_follow_the_policy(void **state)
 {
     (void)state;
     cut_type t = t_time(CUT_T_TIMESTAMP, 0);
-    cut_canon_opts rej = {NULL, CUT_ZERO_REJECT, CUT_DST_REJECT};
+    cut_canon_opts rej = {NULL, CUT_ZERO_REJECT, CUT_DST_REJECT, 0};
     EXPECT_NULL_O(t, "0000-00-00 00:00:00", NULL);
     EXPECT_NULL_O(t, "2024-05-00 10:00:00", NULL);
     EXPECT_REJECT_O(t, "0000-00-00 00:00:00", &rej, "zero date '0000-00-00 00:00:00'");
@@ -1123,7 +1151,7 @@ static void test_timestamptz_naive_values_read_in_source_zone(void **state)
     if (!tz)
         skip();
     cut_type t = t_time(CUT_T_TIMESTAMPTZ, 6);
-    cut_canon_opts o = {tz, CUT_ZERO_NULL, CUT_DST_REJECT};
+    cut_canon_opts o = {tz, CUT_ZERO_NULL, CUT_DST_REJECT, 0};
     EXPECT_NEW_O(t, "2024-07-01 12:00:00", &o, "2024-07-01 10:00:00+00");
     EXPECT_NEW_O(t, "2024-01-15 12:00:00", &o, "2024-01-15 11:00:00+00");
     EXPECT_NEW_O(t, "2024-01-01 00:30:00.25", &o, "2023-12-31 23:30:00.25+00");
@@ -1722,6 +1750,7 @@ int main(void)
         cmocka_unit_test(test_date_validates_the_calendar),
         cmocka_unit_test(test_date_zero_dates_become_null_by_default),
         cmocka_unit_test(test_date_zero_dates_rejected_when_asked),
+        cmocka_unit_test(test_exact_refuses_what_the_type_would_round),
         cmocka_unit_test(test_time_canonical_input_is_same),
         cmocka_unit_test(test_time_accepts_short_forms),
         cmocka_unit_test(test_time_rounds_half_up_to_precision),
