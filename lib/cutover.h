@@ -334,7 +334,8 @@ typedef struct cut_progress {
     const char *phase; /* "migrate", "verify", "locate" */
     int64_t rows;      /* source rows processed so far */
     int64_t estimate;  /* estimated total (0 = unknown) */
-    int done;          /* 1 when the table finished */
+    int done;          /* 1 when the table finished, -1 when it stopped (an error, an
+                          interruption) */
 } cut_progress;
 typedef void (*cut_progress_fn)(void *ud, const cut_progress *p);
 

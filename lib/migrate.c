@@ -268,10 +268,13 @@ static int migrate_task(cut_sched *s, int ti, cut_conn *src, cut_conn *tgt, cut_
             emit(s, task->table, 1);
         }
     } else {
+        if (!mt->failed)
+            emit(s, task->table, -1);
         mt->failed = 1;
         res->status = CUT_TABLE_FAILED;
         res->seconds = cut_now() - mt->started;
-        if (!err->table[0])
+        /* An interruption is the table's, not its source's (which the scan named). */
+        if (!err->table[0] || rc == CUT_EINTR)
             cut_error_set_table(err, tp->mt->target);
         if (!res->error) {
             char buf[2048];

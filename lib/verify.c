@@ -566,14 +566,15 @@ static int verify_table(const cut_plan *p, const cut_tplan *tp, cut_conn *src, c
     }
     if (rc) {
         res->status = CUT_TABLE_FAILED;
-        if (!err->table[0])
+        /* An interruption is the table's, not its source's (which the scan named). */
+        if (!err->table[0] || rc == CUT_EINTR)
             cut_error_set_table(err, tp->mt->target);
         char buf[2048];
         res->error = cut_strdup(cut_error_format(err, buf, sizeof(buf)));
     }
     res->seconds = cut_now() - t0;
     if (o && o->progress) {
-        cut_progress pr = {tp->mt->target, "verify", res->source_rows, 0, 1};
+        cut_progress pr = {tp->mt->target, "verify", res->source_rows, 0, rc ? -1 : 1};
         pthread_mutex_lock(progress_lock);
         o->progress(o->progress_ud, &pr);
         pthread_mutex_unlock(progress_lock);

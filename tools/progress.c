@@ -115,7 +115,7 @@ static void line(FILE *f, const char *phase, const char *name, int64_t rows, int
 {
     char bar[BAR * 3 + 1], r[24], e[24], rate[24], left[24];
     double frac = est > 0 ? (double)rows / (double)est : 0;
-    if (done)
+    if (done > 0)
         frac = 1;
     if (frac > 1)
         frac = 1;
@@ -133,15 +133,17 @@ static void line(FILE *f, const char *phase, const char *name, int64_t rows, int
                 est > 0 ? "  ~" : "", est > 0 ? human(est, e, sizeof(e)) : "");
         return;
     }
-    fprintf(f, "%-8s %-24.24s %s %4.0f%% %8s", phase, name, bar, est > 0 || done ? frac * 100 : 0,
-            human(rows, r, sizeof(r)));
+    fprintf(f, "%-8s %-24.24s %s %4.0f%% %8s", phase, name, bar,
+            est > 0 || done > 0 ? frac * 100 : 0, human(rows, r, sizeof(r)));
     if (est > 0)
         fprintf(f, " / %-7s", human(est, e, sizeof(e)));
     else
         fprintf(f, "          ");
     fprintf(f, " %8s rows/s", human((int64_t)rps, rate, sizeof(rate)));
-    if (done)
+    if (done > 0)
         fprintf(f, "  done in %.1fs", secs);
+    else if (done < 0)
+        fprintf(f, "  stopped after %.1fs", secs);
     else if (est > rows && rps > 0)
         fprintf(f, "  ETA %s", eta((double)(est - rows) / rps, left, sizeof(left)));
     fprintf(f, "\033[K\n");
@@ -198,16 +200,17 @@ void cli_progress_fn(void *ud, const cut_progress *pr)
     if (pr->estimate > 0)
         t->estimate = pr->estimate;
     if (pr->done && !t->done) {
-        t->done = 1;
+        t->done = pr->done;
         t->finished = now;
         if (p->tty) {
             cli_progress_clear(p);
-            line(stderr, t->phase, t->name, t->rows, t->estimate, now - t->started, 1, 0);
+            line(stderr, t->phase, t->name, t->rows, t->estimate, now - t->started, t->done, 0);
             draw(p, now);
             p->last_draw = now;
         } else {
-            fprintf(stderr, "cutover: %s %s: %" PRId64 " rows, done in %.1f s (%.0f rows/s)\n",
-                    t->phase, t->name, t->rows, now - t->started,
+            fprintf(stderr, "cutover: %s %s: %" PRId64 " rows, %s %.1f s (%.0f rows/s)\n",
+                    t->phase, t->name, t->rows, t->done > 0 ? "done in" : "stopped after",
+                    now - t->started,
                     now > t->started ? (double)t->rows / (now - t->started) : 0.0);
             fflush(stderr);
         }

@@ -186,6 +186,11 @@ for step in check snapshot migrate verify restore; do
             # The table whose work was cut short is named; a signal between tables (or
             # after the last, while a snapshot file is closed) has none to name.
             named=$(grep -o "table [a-z]*: [a-z: ]*interrupted" k$n.out | head -n 1 | cut -d: -f1)
+            # The table named is the target's (clients is the source of members), and its
+            # progress line does not say it was done.
+            [ "$named" = "table clients" ] && fail "$what: names the source table clients"
+            [ -n "$named" ] && grep -q "^cutover: $step ${named#table }: .* done in" k$n.out &&
+                fail "$what: the progress says ${named#table } was done"
             expect state.json '"outcome": "interrupted"'
             ls ./*.tmp-* >/dev/null 2>&1 && fail "$what: a temporary file was left"
             digests gym.db after$n.dig
@@ -307,6 +312,7 @@ for cmd in migrate verify snapshot restore; do
         left=""
         expect p$n.out "interrupted"
         named=$(grep -o "table [a-z]*: interrupted" p$n.out | head -n 1 | cut -d: -f1)
+        [ "$named" = "table clients" ] && fail "$what: names the source table clients"
         ls ./*.tmp-* >/dev/null 2>&1 && fail "$what: a temporary file was left"
         digests gym.db after$n.dig
         case $cmd in
