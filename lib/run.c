@@ -134,7 +134,7 @@ static void on_progress(void *ud, const cut_progress *p)
 {
     prog *pg = ud;
     runbook *b = pg->b;
-    if (pg->migrate && p->done && strcmp(p->phase, "migrate") == 0) {
+    if (pg->migrate && p->done > 0 && strcmp(p->phase, "migrate") == 0) {
         cut_error e;
         cut_error_clear(&e);
         jnote(b, cut_journal_put_table_done(b->j, b->run, "migrate", p->table, p->rows, &e), &e);
