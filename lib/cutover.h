@@ -331,7 +331,7 @@ void cut_result_free(cut_result *r);
 /* Progress callback: called from worker threads, serialised by the library. */
 typedef struct cut_progress {
     const char *table;
-    const char *phase; /* "migrate", "verify", "locate" */
+    const char *phase; /* "empty" (--truncate), "migrate", "verify", "locate" */
     int64_t rows;      /* source rows processed so far */
     int64_t estimate;  /* estimated total (0 = unknown) */
     int done;          /* 1 when the table finished, -1 when it stopped (an error, an

@@ -751,8 +751,18 @@ int cut_migrate(cut_mapping *m, const cut_run_opts *o, cut_result **res, cut_err
     for (int i = p->n - 1; i >= 0; i--)
         if (!ms.t[i].resumed)
             tabs[nt++] = p->t[i].tgt;
-    if (o && o->truncate && nt)
+    if (o && o->truncate && nt) {
+        /* Emptying big tables takes a while (2.5M SQLite rows: 7 s): said per table. */
+        for (int i = 0; i < nt && o->progress; i++) {
+            cut_progress pr = {tabs[i]->name, "empty", 0, 0, 0};
+            o->progress(o->progress_ud, &pr);
+        }
         rc = tgt->drv->truncate(tgt, tabs, nt, err);
+        for (int i = 0; i < nt && o->progress; i++) {
+            cut_progress pr = {tabs[i]->name, "empty", 0, 0, rc ? -1 : 1};
+            o->progress(o->progress_ud, &pr);
+        }
+    }
     free(tabs);
     if (rc)
         goto undefer;

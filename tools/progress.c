@@ -24,12 +24,20 @@ typedef struct ptable {
     char phase[16];
     int64_t rows, estimate;
     double started, finished; /* 0 = not yet */
-    int done;
+    int done;                 /* 1 finished, -1 stopped (this phase) */
 } ptable;
+
+/* Whether t's rows are all counted: its last phase finished, and that phase moved rows
+   (emptying a table for --truncate comes before its rows). */
+static int finished(const ptable *t)
+{
+    return t->done && strcmp(t->phase, "empty") != 0;
+}
 
 struct cli_progress {
     int quiet, tty;
-    double t0, last_draw, last_line;
+    double t0; /* when rows began to move (rates and ETAs count from it), 0 = not yet */
+    double last_draw, last_line;
     int drawn; /* lines of the live block on screen */
     int n;
     ptable t[MAX_TABLES];
@@ -49,7 +57,7 @@ cli_progress *cli_progress_new(int quiet)
         return NULL;
     p->quiet = quiet;
     p->tty = isatty(2) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
-    p->t0 = p->last_line = mono();
+    p->last_line = mono();
     return p;
 }
 
@@ -159,8 +167,8 @@ static void draw(cli_progress *p, double now)
     for (int i = 0; i < p->n; i++) {
         ptable *t = &p->t[i];
         rows += t->rows;
-        est += t->done ? t->rows : t->estimate;
-        all_est = all_est && (t->done || t->estimate > 0);
+        est += finished(t) ? t->rows : t->estimate;
+        all_est = all_est && (finished(t) || t->estimate > 0);
         if (t->done)
             continue;
         int queued = !t->started;
@@ -169,7 +177,7 @@ static void draw(cli_progress *p, double now)
         lines++;
     }
     if (p->n > 1) {
-        double secs = now - p->t0;
+        double secs = p->t0 ? now - p->t0 : 0;
         line(stderr, "overall", "", rows, all_est ? est : 0, secs, 0, 0);
         lines++;
     }
@@ -188,6 +196,8 @@ void cli_progress_fn(void *ud, const cut_progress *pr)
     if (!t)
         return;
     int queued = strcmp(pr->phase, "queued") == 0;
+    if (!queued && !p->t0 && strcmp(pr->phase, "empty") != 0)
+        p->t0 = now;
     if (!queued) {
         if (!t->started || t->done || strcmp(t->phase, pr->phase) != 0) {
             /* (Re)starting: a new phase of the same table (verify after migrate). */
@@ -208,10 +218,14 @@ void cli_progress_fn(void *ud, const cut_progress *pr)
             draw(p, now);
             p->last_draw = now;
         } else {
-            fprintf(stderr, "cutover: %s %s: %" PRId64 " rows, %s %.1f s (%.0f rows/s)\n",
-                    t->phase, t->name, t->rows, t->done > 0 ? "done in" : "stopped after",
-                    now - t->started,
-                    now > t->started ? (double)t->rows / (now - t->started) : 0.0);
+            if (strcmp(t->phase, "empty") == 0)
+                fprintf(stderr, "cutover: empty %s: %s %.1f s\n", t->name,
+                        t->done > 0 ? "done in" : "stopped after", now - t->started);
+            else
+                fprintf(stderr, "cutover: %s %s: %" PRId64 " rows, %s %.1f s (%.0f rows/s)\n",
+                        t->phase, t->name, t->rows, t->done > 0 ? "done in" : "stopped after",
+                        now - t->started,
+                        now > t->started ? (double)t->rows / (now - t->started) : 0.0);
             fflush(stderr);
         }
         return;
@@ -233,8 +247,8 @@ void cli_progress_fn(void *ud, const cut_progress *pr)
     for (int i = 0; i < p->n; i++) {
         ptable *x = &p->t[i];
         rows += x->rows;
-        est += x->done ? x->rows : x->estimate;
-        all_est = all_est && (x->done || x->estimate > 0);
+        est += finished(x) ? x->rows : x->estimate;
+        all_est = all_est && (finished(x) || x->estimate > 0);
         if (x->started && !x->done && o + 64 < sizeof(parts)) {
             int w = x->estimate > 0
                         ? snprintf(parts + o, sizeof(parts) - o, "%s%s %.0f%%", o ? ", " : "",
@@ -245,7 +259,7 @@ void cli_progress_fn(void *ud, const cut_progress *pr)
                 o += (size_t)w;
         }
     }
-    double secs = now - p->t0, rps = secs > 0 ? (double)rows / secs : 0;
+    double secs = p->t0 ? now - p->t0 : 0, rps = secs > 0 ? (double)rows / secs : 0;
     char left[24];
     if (all_est && est > 0)
         fprintf(stderr, "cutover: %.0f%% (%" PRId64 " of ~%" PRId64 " rows, %.0f rows/s, ETA %s): %s\n",

@@ -31,8 +31,13 @@ expect verify.json '"digest_match": true'
 run 2 again.out "$CUTOVER" migrate -q "$map"
 expect again.out "is not empty"
 expect again.out "--truncate"
-run 0 again2.out "$CUTOVER" migrate -q --truncate "$map"
+run 0 again2.out "$CUTOVER" migrate --truncate "$map"
 run 0 verify2.out "$CUTOVER" verify -q "$map"
+# Its progress (standard error, not a terminal): emptying each table, then one line
+# per table done.
+expect again2.out "cutover: empty members: done in"
+expect again2.out "cutover: empty bookings: done in"
+expect again2.out "cutover: migrate members: 5000 rows, done in"
 
 # The result is the same whatever the batch size.
 run 0 small.out "$CUTOVER" migrate -q --truncate --batch-rows 7 "$map"
