@@ -26,7 +26,7 @@
 #    exit 2 "interrupted"; migrate: every table empty or complete; verify: the
 #    target unchanged; snapshot: no new file, the older one untouched, no temporary
 #    file; restore: the target unchanged.
-# A signal that lands after the step ended is tried again earlier (at most twice).
+# A signal that lands after the step ended is tried again earlier (at most four times, halving the moment each time).
 # One line per signal on standard error says where it landed and what it left.
 . "$CUT_SRCDIR/tests/e2e/lib.sh"
 set -e
@@ -111,41 +111,39 @@ echo "signals.sh: step durations: check $dur_check s (locked source), snapshot $
 # ------------------------------------------------- 1. cutover run, each step
 # run_kill STEP SIG FRACTION N — one run signalled during STEP, FRACTION of the step's
 # calibrated duration after the step started (the run's progress line "STEP ...", which
-# it prints once the journal holds the step as running: polling the journal itself, a
-# process per look, comes too late for the short steps); sets $landed (the step the
-# journal says was interrupted, empty if none), $last_status and $at (the fraction of
-# the step's calibrated duration at which the signal was sent).
+# it prints once the journal holds the step as running). The run's standard error comes
+# through a pipe, read line by line: the signal follows the line without a poll (a
+# process per look came too late for the short steps on a loaded machine). Sets $landed
+# (the step the journal says was interrupted, empty if none), $last_status and $at (the
+# fraction of the step's calibrated duration at which the signal was sent).
 run_kill() {
     step=$1 sig=$2 f=$3 n=$4
     j=j$n.db snap=snap$n.cutsnap
-    rm -f "$j" "$j-wal" "$j-shm" "$snap"
+    rm -f "$j" "$j-wal" "$j-shm" "$snap" k$n.pipe
     cp before.db gym.db
     mapping=go.yaml
     [ "$step" = restore ] && mapping=nogo.yaml
     [ "$step" = check ] && lock_source
-    # Emptied here, not by the redirection below: that runs in the child, after the
-    # poll may already have read the last try's output and its "STEP ..." line.
-    : >k$n.out
-    "$CUTOVER" run "$mapping" --journal "$j" --snapshot "$snap" >k$n.out 2>&1 &
-    bg=$!
-    i=0 seen=1
-    until grep -q "^cutover: run [0-9]*: $step \.\.\.\$" k$n.out; do
-        i=$((i + 1))
-        if [ $i -ge 6000 ] || ! kill -0 $bg 2>/dev/null; then
-            seen=0
-            break
-        fi
-        sleep 0.005
-    done
-    t0=$(now)
     eval "d=\$dur_$step"
+    pause=$(frac "$d" "$f")
+    mkfifo k$n.pipe
+    : >k$n.err
+    "$CUTOVER" run "$mapping" --journal "$j" --snapshot "$snap" >k$n.out 2>k$n.pipe &
+    bg=$!
     at=late
-    if [ $seen -eq 1 ]; then
-        sleep "$(frac "$d" "$f")"
-        at=$(calc "($(now) - $t0) / $d")
-    fi
-    kill -s "$sig" $bg 2>/dev/null || true
+    while IFS= read -r l; do
+        printf '%s\n' "$l" >>k$n.err
+        case $at$l in
+        "latecutover: run "*": $step ...")
+            t0=$(now)
+            sleep "$pause"
+            kill -s "$sig" $bg 2>/dev/null || true
+            at=$(calc "($(now) - $t0) / $d")
+            ;;
+        esac
+    done <k$n.pipe
     wait_st $bg
+    cat k$n.err >>k$n.out
     [ "$step" = check ] && wait $locker
     state "$j"
     landed=$(grep -o '"name": "[a-z]*", "status": "interrupted"' state.json | sed 's/"name": "\([a-z]*\)".*/\1/')
@@ -169,7 +167,7 @@ for step in check snapshot migrate verify restore; do
                 run_kill $step $sig $f $n
                 [ "$landed" = "$step" ] && break
                 tries=$((tries + 1))
-                [ $tries -le 2 ] || break
+                [ $tries -le 4 ] || break
                 retries=$((retries + 1))
                 f=$(frac "$f" 0.5)
             done
@@ -302,7 +300,7 @@ for cmd in migrate verify snapshot restore; do
             esac
             [ $st -eq 0 ] || break
             tries=$((tries + 1))
-            [ $tries -le 2 ] || break
+            [ $tries -le 4 ] || break
             retries=$((retries + 1))
             f=$(frac "$f" 0.5)
         done
