@@ -676,6 +676,10 @@ int cut_plan_build(cut_mapping *m, const cut_run_opts *o, cut_conn *src, cut_con
         cut_plan_free(p);
         return cut_error_set(err, CUT_ENOMEM, "out of memory");
     }
+    if (o && o->tables && !o->tables[0])
+        /* An empty selection is not "nothing to do": a verify of it would say Go. */
+        problem(&c, CUT_EINVAL, (cut_pos){0, 0}, NULL, NULL,
+                "--tables: the list names no table of mapping %s", m->path);
     if (o && o->tables) {
         for (const char *const *t = o->tables; *t; t++) {
             int i = cut_mapping_find_table(m, *t);

@@ -2478,6 +2478,11 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
         for (int k = 0; k < s->ntables; k++)
             sel[n++] = k;
     }
+    if (n == 0) {
+        /* A restore of nothing would report every digest equal. */
+        rc = cut_error_set(err, CUT_EINVAL, "%s: no tables to restore", path);
+        goto done;
+    }
     in = info_new(s, sel, n);
     if (!in) {
         rc = cut_error_set(err, CUT_ENOMEM, "out of memory");

@@ -9,6 +9,11 @@
 
 #include "cutover.h"
 
+/* Splits a --tables list in place into a NULL-terminated array (*out, caller frees);
+   an empty list or name is a usage error, printed: returns the exit status (0 or 2)
+   (tools/cutover.c). */
+int cli_split_tables(const char *cmd, char *list, const char ***out);
+
 /* cutover snapshot URL|MAPPING -o FILE (tools/cmd_snapshot.c) */
 int cmd_snapshot(int argc, char **argv);
 /* cutover restore FILE [--target URL] (tools/cmd_snapshot.c) */

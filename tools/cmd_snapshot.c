@@ -70,22 +70,6 @@ static int parse_int(const char *cmd, const char *opt, const char *s, int lo, in
     return 0;
 }
 
-/* Splits "a,b,c" in place into a NULL-terminated array (caller frees the array). */
-static const char **split_list(char *s)
-{
-    size_t n = 1;
-    for (char *p = s; *p; p++)
-        n += *p == ',';
-    const char **v = calloc(n + 1, sizeof(char *));
-    if (!v)
-        return NULL;
-    size_t k = 0;
-    for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ","))
-        if (*tok)
-            v[k++] = tok;
-    return v;
-}
-
 static const char *human(uint64_t n, char *buf, size_t size)
 {
     static const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -259,8 +243,9 @@ int cmd_snapshot(int argc, char **argv)
         return EXIT_ERROR;
     }
     const char **tables = NULL;
-    if (tables_arg && !(o.tables = tables = split_list(tables_arg)))
+    if (tables_arg && cli_split_tables("snapshot", tables_arg, &tables))
         return EXIT_ERROR;
+    o.tables = tables;
     cli_progress *prog = cli_progress_new(quiet);
     o.progress = cli_progress_fn;
     o.progress_ud = prog;
@@ -444,8 +429,9 @@ int cmd_restore(int argc, char **argv)
     if (journal && tables_arg)
         return usage_error("restore", "--journal records a whole restore; drop --tables");
     const char **tables = NULL;
-    if (tables_arg && !(o.tables = tables = split_list(tables_arg)))
+    if (tables_arg && cli_split_tables("restore", tables_arg, &tables))
         return EXIT_ERROR;
+    o.tables = tables;
     cli_progress *prog = cli_progress_new(quiet);
     o.progress = cli_progress_fn;
     o.progress_ud = prog;

@@ -58,20 +58,38 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 
 /* ------------------------------------------------------------- helpers */
 
-/* Splits "a,b,c" into a NULL-terminated array (caller frees the array and the copy). */
-static const char **split_list(char *s)
+/*
+ * Splits the --tables list "a,b,c" in place into a NULL-terminated array (the caller frees
+ * the array). An empty list or an empty name in it is a usage error, not "no tables": it
+ * is what an unset or empty variable leaves ("--tables $TABLES", "$A,$B"), and a verify
+ * of zero tables would say Go without having compared anything.
+ */
+int cli_split_tables(const char *cmd, char *s, const char ***out)
 {
+    *out = NULL;
     size_t n = 1;
-    for (char *p = s; *p; p++)
+    int empty = !*s;
+    for (const char *p = s; *p; p++) {
         n += *p == ',';
+        empty = empty || (*p == ',' && (p == s || p[1] == ',' || p[1] == '\0'));
+    }
+    if (empty) {
+        fprintf(stderr,
+                "cutover %s: --tables '%s' %s (is a variable empty?); leave --tables out to "
+                "take every table of the mapping\nTry 'cutover %s --help'.\n",
+                cmd, s, *s ? "holds an empty table name" : "names no table", cmd);
+        return EXIT_ERROR;
+    }
     const char **v = calloc(n + 1, sizeof(char *));
-    if (!v)
-        return NULL;
+    if (!v) {
+        fprintf(stderr, "cutover: out of memory\n");
+        return EXIT_ERROR;
+    }
     size_t k = 0;
     for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ","))
-        if (*tok)
-            v[k++] = tok;
-    return v;
+        v[k++] = tok;
+    *out = v;
+    return EXIT_GO;
 }
 
 static int parse_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out)
@@ -149,8 +167,9 @@ static int cmd_check(int argc, char **argv)
     cut_mapping *m = NULL;
     cut_run_opts o;
     cut_run_opts_init(&o);
-    if (c.tables_arg)
-        o.tables = c.tables = split_list(c.tables_arg);
+    if (c.tables_arg && cli_split_tables("check", c.tables_arg, &c.tables))
+        return EXIT_ERROR;
+    o.tables = c.tables;
     int rc = load_mapping(argv[optind], &c, &m, &err);
     if (rc == CUT_OK)
         rc = cut_check(m, &o, stdout, &err);
@@ -255,8 +274,9 @@ static int cmd_migrate(int argc, char **argv)
     cut_error_clear(&err);
     cut_mapping *m = NULL;
     cut_result *res = NULL;
-    if (c.tables_arg)
-        o.tables = c.tables = split_list(c.tables_arg);
+    if (c.tables_arg && cli_split_tables("migrate", c.tables_arg, &c.tables))
+        return EXIT_ERROR;
+    o.tables = c.tables;
     cli_progress *prog = cli_progress_new(quiet);
     o.progress = cli_progress_fn;
     o.progress_ud = prog;
@@ -350,8 +370,9 @@ static int cmd_verify(int argc, char **argv)
     cut_error_clear(&err);
     cut_mapping *m = NULL;
     cut_result *res = NULL;
-    if (c.tables_arg)
-        o.tables = c.tables = split_list(c.tables_arg);
+    if (c.tables_arg && cli_split_tables("verify", c.tables_arg, &c.tables))
+        return EXIT_ERROR;
+    o.tables = c.tables;
     cli_progress *prog = cli_progress_new(quiet);
     o.progress = cli_progress_fn;
     o.progress_ud = prog;
