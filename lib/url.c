@@ -509,3 +509,40 @@ done:
     *out = u;
     return CUT_OK;
 }
+
+/* Appends s percent-encoded: only RFC 3986's unreserved characters stay as they are. */
+static int append_encoded(cut_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        int plain = isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~';
+        char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+        if (plain ? cut_buf_appendc(b, (char)*p) : cut_buf_append(b, esc, 3))
+            return CUT_ENOMEM;
+    }
+    return CUT_OK;
+}
+
+char *cut_url_text_encoded(const cut_url *u)
+{
+    url_layout L;
+    if (!u || !u->raw || url_layout_of(u->raw, &L) != 0 || !L.authority)
+        return u ? cut_strdup(u->raw) : NULL;
+    cut_buf b = {0};
+    int ok =
+        cut_buf_append(&b, u->scheme, strlen(u->scheme)) == 0 && cut_buf_append(&b, "://", 3) == 0;
+    size_t rest = L.auth_off;
+    if (L.has_at) {
+        ok = ok && append_encoded(&b, u->user ? u->user : "") == 0;
+        if (u->password)
+            ok = ok && cut_buf_appendc(&b, ':') == 0 && append_encoded(&b, u->password) == 0;
+        ok = ok && cut_buf_appendc(&b, '@') == 0;
+        rest = L.at_pos + 1;
+    }
+    ok = ok && cut_buf_append(&b, u->raw + rest, strlen(u->raw + rest)) == 0 && cut_buf_cstr(&b);
+    if (!ok) {
+        cut_buf_free(&b);
+        return NULL;
+    }
+    return b.p;
+}
