@@ -311,7 +311,8 @@ static const char verify_help[] =
     "  --source URL       use this source instead of the mapping's\n"
     "  --target URL       use this target instead of the mapping's\n"
     "  --tables A,B       verify only these target tables\n"
-    "  --json FILE        also write the result as JSON (docs/verify-json.md); - for stdout\n"
+    "  --json FILE        also write the result as JSON (docs/verify-json.md); - for\n"
+    "                     standard output, the text report then going to standard error\n"
     "  --no-locate        do not look for the differing keys\n"
     "  --max-diffs N      differences listed per table (default 20)\n"
     "  --rejects DIR      where migrate wrote the reject files\n"
@@ -382,14 +383,18 @@ static int cmd_verify(int argc, char **argv)
     if (rc == CUT_OK)
         rc = cut_verify(m, &o, &res, &err);
     cli_progress_free(prog);
+    /* With --json -, standard output is the JSON alone, for a program to parse: the text
+       report goes to standard error, with the progress. */
+    FILE *text = json && strcmp(json, "-") == 0 ? stderr : stdout;
     int status;
     if (rc) {
         if (res)
-            cut_report_verify_text(res, stdout);
-        fflush(stdout);
+            cut_report_verify_text(res, text);
+        fflush(text);
         status = fail(&err);
     } else {
-        cut_report_verify_text(res, stdout);
+        cut_report_verify_text(res, text);
+        fflush(text);
         status = res->go ? EXIT_GO : EXIT_NOGO;
     }
     if (res && json) {
