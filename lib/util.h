@@ -63,6 +63,10 @@ const char *cut_printable(const char *p, size_t len, int is_null, size_t max, cu
  * holds the password: never print it), NULL when out of memory.
  */
 char *cut_url_text_encoded(const cut_url *u);
+/* The known URL scheme nearest to a misspelt one ("postgresq" → "postgresql"), or NULL
+   when none is close; and whether a known scheme names a file (sqlite:, csv:). */
+const char *cut_url_scheme_suggest(const char *scheme);
+int cut_url_scheme_is_file(const char *scheme);
 /*
  * Replaces every occurrence of secret (nothing when NULL or empty) in the message buf
  * (of size bytes) by "***"; where the replacement does not fit, buf is cut before the

@@ -295,6 +295,26 @@ static void test_unknown_scheme_still_parses(void **state)
     cut_url_free(u);
 }
 
+/* A misspelt scheme has a nearest known one; a scheme without its ':' is named. */
+static void test_scheme_typos_are_named(void **state)
+{
+    (void)state;
+    assert_string_equal(cut_url_scheme_suggest("postgresq"), "postgresql");
+    assert_string_equal(cut_url_scheme_suggest("postgersql"), "postgresql");
+    assert_string_equal(cut_url_scheme_suggest("sqlte"), "sqlite");
+    assert_string_equal(cut_url_scheme_suggest("mysq"), "mysql");
+    assert_string_equal(cut_url_scheme_suggest("cvs"), "csv");
+    assert_null(cut_url_scheme_suggest("oracle"));
+    assert_null(cut_url_scheme_suggest("psql"));
+    assert_null(cut_url_scheme_suggest("postgresql"));
+    assert_true(cut_url_scheme_is_file("SQLite"));
+    assert_false(cut_url_scheme_is_file("mysql"));
+    const char *m = parse_fails("postgresql//u:pw@h/db");
+    assert_string_equal(m, "not a URL: missing ':' after 'postgresql' (expected postgresql://…)");
+    m = parse_fails("csv/export");
+    assert_string_equal(m, "not a URL: missing ':' after 'csv' (expected csv:DIR)");
+}
+
 static void test_network_url_needs_slashes(void **state)
 {
     (void)state;
@@ -537,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_not_a_url),
         cmocka_unit_test(test_unknown_scheme_still_parses),
         cmocka_unit_test(test_network_url_needs_slashes),
+        cmocka_unit_test(test_scheme_typos_are_named),
         cmocka_unit_test(test_redaction_hides_password_and_query_password),
         cmocka_unit_test(test_redaction_keeps_other_bytes),
         cmocka_unit_test(test_redact_non_url_is_unchanged),
