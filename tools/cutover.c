@@ -170,14 +170,18 @@ static int cmd_check(int argc, char **argv)
     if (c.tables_arg && cli_split_tables("check", c.tables_arg, &c.tables))
         return EXIT_ERROR;
     o.tables = c.tables;
-    int rc = load_mapping(argv[optind], &c, &m, &err);
-    if (rc == CUT_OK)
+    int rc = load_mapping(argv[optind], &c, &m, &err), checked = rc == CUT_OK;
+    if (checked)
         rc = cut_check(m, &o, stdout, &err);
-    int status = EXIT_GO;
-    if (rc) {
+    int status = rc ? EXIT_ERROR : EXIT_GO;
+    /* What check printed comes first, in a log that holds both streams too. */
+    fflush(stdout);
+    if (rc && checked) {
+        /* cut_check listed each problem on stdout ("error: ..."): not again here. */
+        fprintf(stderr, "cutover: check failed: the problems are listed on standard output\n");
+    } else if (rc) {
         char buf[2048];
         fprintf(stderr, "cutover: check failed: %s\n", cut_error_format(&err, buf, sizeof(buf)));
-        status = EXIT_ERROR;
     }
     cut_mapping_free(m);
     free(c.tables);

@@ -29,6 +29,16 @@ run 2 typo.out "$CUTOVER" check typo.yaml
 expect typo.out "typo.yaml:$line:"
 expect typo.out "unknown source column 'emial'"
 expect typo.out "did you mean email?"
+# Each problem is printed once, after the header, in a log that holds both streams
+# (stdout was not flushed before the stderr line, which repeated the first problem).
+for args in "typo.yaml" "typo.yaml --target sqlite:$work/nope.db"; do
+    run 2 log.out "$CUTOVER" check $args
+    head -n 1 log.out | grep -q '^mapping ' || fail "check $args: the log does not start with the header"
+    n=$(grep -c -e "unknown source column 'emial'" -e "cannot open" log.out || true)
+    [ "$n" -eq 1 ] || fail "check $args: the problem is printed $n times"
+    [ "$(tail -n 1 log.out)" = "cutover: check failed: the problems are listed on standard output" ] ||
+        fail "check $args: the log does not end with the verdict"
+done
 # A typo in a target column name.
 sed 's/      birth_date: birth_date/      birth_dat: birth_date/' "$map" > typo2.yaml
 run 2 typo2.out "$CUTOVER" check typo2.yaml
