@@ -20,6 +20,37 @@ expect u.out "--jobs expects a whole number"
 run 2 u.out "$CUTOVER" verify nonexistent.yaml
 expect u.out "nonexistent.yaml"
 
+# A bad option is one line, cutover's, naming the option (getopt printed its own line,
+# labelled with the command alone, then a second, generic one).
+for args in "check x.yaml --frob" "migrate x.yaml --tables" "verify x.yaml --t x" \
+    "migrate x.yaml --truncate=1" "report -Z" "check x.yaml -v"; do
+    run 2 bad.out "$CUTOVER" $args
+    [ "$(wc -l <bad.out)" -eq 1 ] || fail "$args: $(wc -l <bad.out) lines for a bad option"
+    grep -q "^cutover ${args%% *}: " bad.out || fail "$args: the line is not cutover's: $(cat bad.out)"
+done
+run 2 bad.out "$CUTOVER" check x.yaml --frob
+expect bad.out "unknown option '--frob'; see 'cutover check --help'"
+run 2 bad.out "$CUTOVER" migrate x.yaml --tables
+expect bad.out "option '--tables' needs a value"
+run 2 bad.out "$CUTOVER" verify x.yaml --t x
+expect bad.out "ambiguous option '--t' (--target, --tables)"
+run 2 bad.out "$CUTOVER" check x.yaml -v
+expect bad.out "-v goes before the command: cutover -v check"
+# The SYNOPSIS of cutover.md names every option each command's --help lists (an option
+# line "  -j, --jobs N", or "--name:" in a description), in either spelling.
+for c in check migrate verify snapshot restore inspect run runs report; do
+    "$CUTOVER" $c --help | sed -n -e 's/^  \(-[a-zA-Z]\), \(--[a-z-]*\).*/\1 \2/p' \
+        -e 's/^  \(--[a-z-]*\).*/\1/p' -e 's/.*[(;] *\(--[a-z-]*\):.*/\1/p' |
+        grep -v -e --help >opts.txt
+    sed -n '/^## SYNOPSIS/,/^## DESCRIPTION/p' "$CUT_SRCDIR/docs/cutover.md" |
+        awk -v c=$c '/^cutover/ { on = ($3 == c) } on' >syn.txt
+    [ -s syn.txt ] || fail "cutover.md SYNOPSIS has no line for $c"
+    while read -r a b; do
+        grep -q -e "$a\([^a-z-]\|\$\)" ${b:+-e "$b\([^a-z-]\|\$\)"} syn.txt ||
+            fail "cutover.md SYNOPSIS of $c lacks $a${b:+ / $b}"
+    done <opts.txt
+done
+
 make_gym 0.01
 map=$CUT_SRCDIR/mappings/gym-sqlite.yaml
 # A typo in a source column name: file:line:col and the nearest name.
