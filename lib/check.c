@@ -31,11 +31,8 @@ int cut_check(cut_mapping *m, const cut_run_opts *o, FILE *out, cut_error *err)
                 m->ntables, m->ntables == 1 ? "" : "s", m->hash, rs ? rs : "?", rt ? rt : "?");
     free(rs);
     free(rt);
-    if (!m->source || !m->target) {
-        rc = cut_error_set(err, CUT_EMAPPING, "the mapping needs a source and a target URL");
-        cut_error_set_pos(err, m->path, 0, 0);
+    if ((rc = cut_mapping_need_urls(m, CUT_NEED_SOURCE | CUT_NEED_TARGET, err)))
         goto done;
-    }
     if ((rc = cut_connect(m->source, CUT_OPEN_READ, &src, err))) {
         cut_error_prefix(err, "source");
         goto done;
