@@ -23,7 +23,7 @@ int cut_check(cut_mapping *m, const cut_run_opts *o, FILE *out, cut_error *err)
 {
     cut_conn *src = NULL, *tgt = NULL;
     cut_plan *p = NULL;
-    int rc;
+    int rc, listed = 0; /* the error in err is already in out */
     char *rs = cut_url_redact(m->source ? m->source : "(none)");
     char *rt = cut_url_redact(m->target ? m->target : "(none)");
     if (out)
@@ -31,11 +31,8 @@ int cut_check(cut_mapping *m, const cut_run_opts *o, FILE *out, cut_error *err)
                 m->ntables, m->ntables == 1 ? "" : "s", m->hash, rs ? rs : "?", rt ? rt : "?");
     free(rs);
     free(rt);
-    if (!m->source || !m->target) {
-        rc = cut_error_set(err, CUT_EMAPPING, "the mapping needs a source and a target URL");
-        cut_error_set_pos(err, m->path, 0, 0);
+    if ((rc = cut_mapping_need_urls(m, CUT_NEED_SOURCE | CUT_NEED_TARGET, err)))
         goto done;
-    }
     if ((rc = cut_connect(m->source, CUT_OPEN_READ, &src, err))) {
         cut_error_prefix(err, "source");
         goto done;
@@ -53,7 +50,12 @@ int cut_check(cut_mapping *m, const cut_run_opts *o, FILE *out, cut_error *err)
                            tgt->drv->name);
         goto done;
     }
-    if ((rc = cut_plan_build(m, o, src, tgt, out, &p, err)) || (rc = cancelled(o, err)))
+    if ((rc = cut_plan_build(m, o, src, tgt, out, &p, err))) {
+        /* The plan lists every problem it finds, the first one (err) too. */
+        listed = rc != CUT_ENOMEM;
+        goto done;
+    }
+    if ((rc = cancelled(o, err)))
         goto done;
     if (out)
         fprintf(out, "\n");
@@ -102,6 +104,11 @@ int cut_check(cut_mapping *m, const cut_run_opts *o, FILE *out, cut_error *err)
     if (out)
         fprintf(out, "\nOK: %d table%s ready to migrate\n", p->n, p->n == 1 ? "" : "s");
 done:
+    /* Every problem in out exactly once, in order: the caller need not print err again. */
+    if (rc && out && !listed) {
+        char line[2048];
+        fprintf(out, "error: %s\n", cut_error_format(err, line, sizeof(line)));
+    }
     cut_plan_free(p);
     cut_disconnect(src);
     cut_disconnect(tgt);

@@ -394,7 +394,9 @@ void cut_run_opts_init(cut_run_opts *o);
  * check: parses nothing new; connects to both ends, resolves every table and
  * column of the mapping, prepares every expression, and reports problems.
  * Writes a human-readable summary to out (may be NULL). Returns 0 when the
- * mapping is usable, or the first error (all problems are also written to out);
+ * mapping is usable, or the first error; every problem, the one returned included,
+ * is written to out once, as an "error: ..." line, so a caller printing out need
+ * not print err again;
  * CUT_EINTR when o->cancel was set while it worked (a wait on a lock or a
  * connection is not cut short, but its outcome is not reported as ready).
  */

@@ -36,10 +36,16 @@ int cut_connect(const char *text, int mode, cut_conn **out, cut_error *err)
         return rc;
     const cut_driver *drv = cut_driver_find(url->scheme);
     if (!drv) {
+        /* A typo in the scheme gets a "did you mean" like a typo anywhere else. */
+        const char *near = cut_url_scheme_suggest(url->scheme);
         rc = cut_error_set(err, CUT_EINVAL,
                            "%s: unknown URL scheme '%s' (expected sqlite:, csv:, postgresql:// "
-                           "or mysql://)",
-                           url->redacted, url->scheme);
+                           "or mysql://%s%s%s)",
+                           url->redacted, url->scheme, near ? "; did you mean " : "",
+                           near ? near : "",
+                           !near                          ? ""
+                           : cut_url_scheme_is_file(near) ? ":?"
+                                                          : "://?");
         cut_url_free(url);
         return rc;
     }

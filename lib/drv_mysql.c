@@ -307,9 +307,13 @@ static int my_connect(const cut_url *url, int mode, cut_conn **out, cut_error *e
     const char *pw = url->password ? url->password : getenv("MYSQL_PWD");
     if (!mysql_real_connect(c->db, host, url->user, pw, url->path, (unsigned int)url->port,
                             socket && socket[0] ? socket : NULL, 0)) {
-        /* The server's message names the user and host, never the password. */
-        int rc = cut_error_set(err, CUT_ECONNECT, "cannot connect to %s: %s", url->redacted,
-                               mysql_error(c->db));
+        /* The server's message names the user and host, not the password: the client
+           library gets the URL's parts, never its text. Scrubbed all the same. */
+        char msg[900];
+        snprintf(msg, sizeof(msg), "%s", mysql_error(c->db));
+        cut_scrub(msg, sizeof(msg), url->raw);
+        cut_scrub(msg, sizeof(msg), pw);
+        int rc = cut_error_set(err, CUT_ECONNECT, "cannot connect to %s: %s", url->redacted, msg);
         mysql_close(c->db);
         free(c);
         return rc;

@@ -1,10 +1,10 @@
 /*
  * drv_pg.c — the PostgreSQL driver (libpq), source and target.
  *
- * Connecting: the URL goes to libpq as it was written (every libpq parameter,
- * ~/.pgpass, PGPASSWORD and sslmode work); the session is then set up so that
- * COPY's text output is what cut_canon() reads: UTF8, ISO dates, UTC,
- * shortest round-trip floats, hex bytea.
+ * Connecting: the URL goes to libpq as it was written, its user name and password
+ * percent-encoded again (every libpq parameter, ~/.pgpass, PGPASSWORD and sslmode work); the
+ * session is then set up so that COPY's text output is what cut_canon() reads: UTF8, ISO dates,
+ * UTC, shortest round-trip floats, hex bytea.
  *
  * Describing reads pg_catalog only, by OID once the name is resolved (a
  * "schema.table" name, or the first match on search_path). Built-in types map
@@ -39,6 +39,7 @@
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "driver.h"
 #include "pg_copy.h"
@@ -168,22 +169,6 @@ static void tidy(char *msg)
     *w = '\0';
 }
 
-/* Replaces every occurrence of s in buf by "***" (connection messages may echo a URL). */
-static void scrub(char *buf, size_t size, const char *s)
-{
-    if (!s || !*s)
-        return;
-    size_t n = strlen(s);
-    char *p;
-    while ((p = strstr(buf, s)) != NULL) {
-        size_t rest = strlen(p + n);
-        if ((size_t)(p - buf) + 3 + rest + 1 > size)
-            break;
-        memmove(p + 3, p + n, rest + 1);
-        memcpy(p, "***", 3);
-    }
-}
-
 static int conn_lost(const pg_conn *c)
 {
     return PQstatus(c->pg) == CONNECTION_BAD;
@@ -281,6 +266,20 @@ static void notice_to_log(void *arg, const char *message)
 
 /* -------------------------------------------------------------- connect */
 
+/* Hides in a connection message what libpq might quote of the URL's secrets: the URL as
+   given and as handed to libpq, the password, and password= parameters' values. */
+static void scrub_secrets(char *msg, size_t size, const cut_url *url, const char *text)
+{
+    cut_scrub(msg, size, url->raw);
+    cut_scrub(msg, size, text);
+    cut_scrub(msg, size, url->password);
+    for (int i = 0; i < url->nparams; i++) {
+        size_t n = strlen(url->keys[i]);
+        if (n >= 8 && strcasecmp(url->keys[i] + n - 8, "password") == 0)
+            cut_scrub(msg, size, url->values[i]);
+    }
+}
+
 static int pg_connect(const cut_url *url, int mode, cut_conn **out, cut_error *err)
 {
     *out = NULL;
@@ -289,22 +288,31 @@ static int pg_connect(const cut_url *url, int mode, cut_conn **out, cut_error *e
         return cut_error_set(err, CUT_ENOMEM, "out of memory");
     c->mode = mode;
     snprintf(c->where, sizeof(c->where), "%s", url->redacted ? url->redacted : "PostgreSQL");
-    /* The URL is expanded by libpq itself; the keywords after it override it. */
+    /* The URL is expanded by libpq itself; the keywords after it override it. libpq ends
+       the user information at the first '@', cut_url_parse at the last: it gets the user
+       name and password percent-encoded, or a password holding an '@' would be split and
+       its tail quoted as the host name ("could not translate host name "Pw9x@db""). */
+    char *text = cut_url_text_encoded(url);
+    if (!text) {
+        free(c);
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    }
     const char *keys[] = {"dbname", "fallback_application_name", "client_encoding", NULL};
-    const char *vals[] = {url->raw, "cutover", "UTF8", NULL};
+    const char *vals[] = {text, "cutover", "UTF8", NULL};
     c->pg = PQconnectdbParams(keys, vals, 1);
     if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
         char msg[900];
         snprintf(msg, sizeof(msg), "%s", c->pg ? PQerrorMessage(c->pg) : "out of memory");
         tidy(msg);
-        scrub(msg, sizeof(msg), url->raw);
-        scrub(msg, sizeof(msg), url->password);
+        scrub_secrets(msg, sizeof(msg), url, text);
         int rc = cut_error_set(err, CUT_ECONNECT, "PostgreSQL: cannot connect to %s: %s",
                                c->where, msg);
         PQfinish(c->pg);
+        free(text);
         free(c);
         return rc;
     }
+    free(text);
     PQsetNoticeProcessor(c->pg, notice_to_log, NULL);
     c->version = PQserverVersion(c->pg);
     const char *enc = PQparameterStatus(c->pg, "server_encoding");

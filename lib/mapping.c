@@ -42,6 +42,8 @@ typedef struct parse_ctx {
     yaml_document_t *doc;
     cut_error *err;
     cut_buf scratch; /* for describe() */
+    /* Set by expand_env: the first ${VAR} without a default that was set but empty. */
+    char empty_var[128];
 } parse_ctx;
 
 /* ------------------------------------------------------------ positions */
@@ -317,6 +319,8 @@ static int expand_env(parse_ctx *c, const yaml_node_t *n, char **out)
         } else if (!value) {
             rc = fail(c, n, "environment variable %s is not set (use ${%s:-default})", name, name);
             goto done;
+        } else if (!*value && !c->empty_var[0] && nlen < sizeof(c->empty_var)) {
+            memcpy(c->empty_var, name, nlen + 1);
         } else if (cut_buf_append(&b, value, strlen(value))) {
             goto nomem;
         }
@@ -825,9 +829,13 @@ static int parse_tables(parse_ctx *c, cut_mapping *m, const yaml_node_t *node)
 
 /* ----------------------------------------------------------------- root */
 
-/* source/target: absent, null or empty all mean "given on the command line". */
+/*
+ * source/target: absent, null or empty all mean "given on the command line". A value
+ * that a ${VAR} set but empty left empty is remembered (*empty_var, at *pos): a command
+ * without --source/--target then names the variable rather than a missing URL.
+ */
 static int parse_url(parse_ctx *c, const yaml_node_t *n, const char *label, char **out,
-                     cut_pos *pos)
+                     cut_pos *pos, char **empty_var)
 {
     if (is_null(n))
         return CUT_OK;
@@ -836,15 +844,18 @@ static int parse_url(parse_ctx *c, const yaml_node_t *n, const char *label, char
         return fail(c, n, "%s: expected a connection URL, found %s", label,
                     n->type == YAML_MAPPING_NODE ? "a mapping" : "a sequence");
     char *s = NULL;
+    c->empty_var[0] = '\0';
     int rc = scalar_text(c, n, &s);
     if (rc)
         return rc;
+    *pos = node_pos(n);
     if (!*s) {
         free(s);
+        if (c->empty_var[0] && !(*empty_var = cut_strdup(c->empty_var)))
+            return oom(c);
         return CUT_OK;
     }
     *out = s;
-    *pos = node_pos(n);
     return CUT_OK;
 }
 
@@ -863,9 +874,9 @@ static int parse_root(parse_ctx *c, cut_mapping *m, const yaml_node_t *root)
             return rc;
         const yaml_node_t *k = node_at(c, p->key), *v = node_at(c, p->value);
         if (key_is(k, "source")) {
-            rc = parse_url(c, v, "source", &m->source, &m->source_pos);
+            rc = parse_url(c, v, "source", &m->source, &m->source_pos, &m->source_empty_var);
         } else if (key_is(k, "target")) {
-            rc = parse_url(c, v, "target", &m->target, &m->target_pos);
+            rc = parse_url(c, v, "target", &m->target, &m->target_pos, &m->target_empty_var);
         } else if (key_is(k, "options")) {
             rc = parse_options(c, &m->opts, v);
         } else if (key_is(k, "lookups")) {
@@ -1034,6 +1045,8 @@ void cut_mapping_free(cut_mapping *m)
     free(m->path);
     free(m->source);
     free(m->target);
+    free(m->source_empty_var);
+    free(m->target_empty_var);
     free(m->opts.source_timezone);
     free(m->opts.reject_dir);
     free(m->opts.source_encoding);
@@ -1068,7 +1081,8 @@ void cut_mapping_free(cut_mapping *m)
 }
 
 /* The URL came from the command line: no file position applies any more. */
-static int set_url(char **slot, cut_pos *pos, const char *url, const char *what, cut_error *err)
+static int set_url(char **slot, cut_pos *pos, char **empty_var, const char *url, const char *what,
+                   cut_error *err)
 {
     if (!url || !*url)
         return cut_error_set(err, CUT_EINVAL, "empty %s URL", what);
@@ -1077,6 +1091,8 @@ static int set_url(char **slot, cut_pos *pos, const char *url, const char *what,
         return cut_error_set(err, CUT_ENOMEM, "out of memory");
     free(*slot);
     *slot = copy;
+    free(*empty_var);
+    *empty_var = NULL;
     pos->line = pos->col = 0;
     return CUT_OK;
 }
@@ -1085,14 +1101,45 @@ int cut_mapping_set_source(cut_mapping *m, const char *url, cut_error *err)
 {
     if (!m)
         return cut_error_set(err, CUT_EINVAL, "cut_mapping_set_source: no mapping");
-    return set_url(&m->source, &m->source_pos, url, "source", err);
+    return set_url(&m->source, &m->source_pos, &m->source_empty_var, url, "source", err);
 }
 
 int cut_mapping_set_target(cut_mapping *m, const char *url, cut_error *err)
 {
     if (!m)
         return cut_error_set(err, CUT_EINVAL, "cut_mapping_set_target: no mapping");
-    return set_url(&m->target, &m->target_pos, url, "target", err);
+    return set_url(&m->target, &m->target_pos, &m->target_empty_var, url, "target", err);
+}
+
+int cut_mapping_need_urls(const cut_mapping *m, int need, cut_error *err)
+{
+    /* An empty variable is the likely cause (export URL=$(vault read ...) that printed
+       nothing): say which, and where the mapping uses it. */
+    for (int side = 0; side < 2; side++) {
+        const char *what = side ? "target" : "source";
+        const char *var = side ? m->target_empty_var : m->source_empty_var;
+        const cut_pos *pos = side ? &m->target_pos : &m->source_pos;
+        if (!(need & (side ? CUT_NEED_TARGET : CUT_NEED_SOURCE)) ||
+            (side ? m->target : m->source) || !var)
+            continue;
+        cut_error_set(err, CUT_EMAPPING,
+                      "%s: environment variable %s is set but empty: the mapping has no %s URL "
+                      "(set %s, or give --%s URL)",
+                      what, var, what, var, what);
+        cut_error_set_pos(err, m->path, pos->line, pos->col);
+        return CUT_EMAPPING;
+    }
+    if ((need & CUT_NEED_SOURCE) && !m->source)
+        goto missing;
+    if ((need & CUT_NEED_TARGET) && !m->target)
+        goto missing;
+    return CUT_OK;
+missing:
+    cut_error_set(err, CUT_EMAPPING, "%s",
+                  need == CUT_NEED_TARGET ? "the mapping has no target URL"
+                                          : "the mapping needs a source and a target URL");
+    cut_error_set_pos(err, m->path, 0, 0);
+    return CUT_EMAPPING;
 }
 
 const char *cut_mapping_path(const cut_mapping *m)

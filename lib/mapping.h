@@ -66,6 +66,9 @@ struct cut_mapping {
     cut_pos source_pos;
     char *target;
     cut_pos target_pos;
+    /* The ${VAR} that was set but empty and so left source:/target: without a URL (at
+       source_pos/target_pos), else NULL: a command that needs the URL names it. */
+    char *source_empty_var, *target_empty_var;
     cut_map_options opts;
     int ntables;
     cut_map_table *tables; /* in file order */
@@ -73,6 +76,14 @@ struct cut_mapping {
     cut_map_lookup *lookups;
     char hash[33]; /* XXH3-128 hex of the file's bytes */
 };
+
+enum { CUT_NEED_SOURCE = 1, CUT_NEED_TARGET = 2 };
+/*
+ * Checks that the mapping has the URLs a command needs (CUT_NEED_SOURCE and/or
+ * CUT_NEED_TARGET): 0, or CUT_EMAPPING naming the file, and, when a ${VAR} set but
+ * empty left one out, the variable and its file:line:col.
+ */
+int cut_mapping_need_urls(const cut_mapping *m, int need, cut_error *err);
 
 /* Index of the table whose target name is name, or -1. */
 int cut_mapping_find_table(const cut_mapping *m, const char *target);

@@ -676,6 +676,10 @@ int cut_plan_build(cut_mapping *m, const cut_run_opts *o, cut_conn *src, cut_con
         cut_plan_free(p);
         return cut_error_set(err, CUT_ENOMEM, "out of memory");
     }
+    if (o && o->tables && !o->tables[0])
+        /* An empty selection is not "nothing to do": a verify of it would say Go. */
+        problem(&c, CUT_EINVAL, (cut_pos){0, 0}, NULL, NULL,
+                "--tables: the list names no table of mapping %s", m->path);
     if (o && o->tables) {
         for (const char *const *t = o->tables; *t; t++) {
             int i = cut_mapping_find_table(m, *t);
@@ -861,10 +865,10 @@ int cut_reject_files(const cut_plan *p, const cut_tplan *tp,
 int cut_plan_open(cut_mapping *m, const cut_run_opts *o, int target_mode, cut_conn **src,
                   cut_conn **tgt, cut_plan **p, cut_error *err)
 {
-    if (!m->source || !m->target)
-        return cut_error_set(err, CUT_EMAPPING, "%s: the mapping needs a source and a target URL",
-                             m->path);
-    int rc = cut_connect(m->source, CUT_OPEN_READ, src, err);
+    int rc = cut_mapping_need_urls(m, CUT_NEED_SOURCE | CUT_NEED_TARGET, err);
+    if (rc)
+        return rc;
+    rc = cut_connect(m->source, CUT_OPEN_READ, src, err);
     if (rc == CUT_OK)
         rc = cut_connect(m->target, target_mode, tgt, err);
     if (rc == CUT_OK)

@@ -132,6 +132,8 @@ void cut_report_verify_text(const cut_result *r, FILE *out)
            of the target (the exit status is 2, not 1). */
         fprintf(out, "\nNo verdict: %d of %d table%s not verified (%.2f s)\n", unfinished,
                 r->ntables, r->ntables == 1 ? "" : "s", r->seconds);
+    else if (r->ntables == 0)
+        fprintf(out, "\nNo-Go: no table was verified (%.2f s)\n", r->seconds);
     else if (bad == 0)
         fprintf(out, "\nGo: %d table%s, %" PRId64 " row%s verified, digests equal (%.2f s)\n",
                 r->ntables, r->ntables == 1 ? "" : "s", rows, rows == 1 ? "" : "s", r->seconds);

@@ -332,9 +332,9 @@ int cut_runbook(cut_mapping *m, cut_journal *j, const cut_runbook_opts *o, int64
     }
     *run = 0;
     *outcome = CUT_OUTCOME_ERROR;
-    if (!m->source || !m->target)
-        return cut_error_set(err, CUT_EMAPPING, "%s: the mapping needs a source and a target URL",
-                             m->path);
+    int need = cut_mapping_need_urls(m, CUT_NEED_SOURCE | CUT_NEED_TARGET, err);
+    if (need)
+        return need;
     runbook b;
     memset(&b, 0, sizeof(b));
     b.m = m;

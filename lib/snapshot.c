@@ -1944,9 +1944,9 @@ int cut_snapshot_mapping(cut_mapping *m, const char *path, const cut_snapshot_op
     if (info)
         *info = NULL;
     const char *url = cut_mapping_target(m);
-    if (!url)
-        return cut_error_set(err, CUT_EMAPPING, "%s: the mapping has no target URL",
-                             cut_mapping_path(m));
+    int need = cut_mapping_need_urls(m, CUT_NEED_TARGET, err);
+    if (need)
+        return need;
     int n = cut_mapping_table_count(m);
     const char **v = calloc((size_t)n + 1, sizeof(char *));
     if (!v)
@@ -2477,6 +2477,11 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
     } else {
         for (int k = 0; k < s->ntables; k++)
             sel[n++] = k;
+    }
+    if (n == 0) {
+        /* A restore of nothing would report every digest equal. */
+        rc = cut_error_set(err, CUT_EINVAL, "%s: no tables to restore", path);
+        goto done;
     }
     in = info_new(s, sel, n);
     if (!in) {

@@ -19,6 +19,55 @@
     "percent-encode '@', '/', '?' and ':' in the user name, password and database name "           \
     "(%40, %2F, %3F, %3A)"
 
+/* The schemes cutover knows, as they are written (aliases too). */
+static const char *const known_schemes[] = {"sqlite",   "csv",   "postgresql",
+                                            "postgres", "mysql", "mariadb"};
+
+int cut_url_scheme_is_file(const char *scheme)
+{
+    return scheme && (strcasecmp(scheme, "sqlite") == 0 || strcasecmp(scheme, "csv") == 0);
+}
+
+const char *cut_url_scheme_suggest(const char *scheme)
+{
+    if (!scheme || !*scheme)
+        return NULL;
+    size_t n = strlen(scheme);
+    /* A typo: one edit, two in a long name. Further than that it is another database
+       ("psql", "oracle"), which no guess would help with. */
+    int limit = n < 8 ? 1 : 2, best = limit + 1;
+    const char *pick = NULL;
+    for (size_t i = 0; i < sizeof(known_schemes) / sizeof(known_schemes[0]); i++) {
+        int d = cut_edit_distance(scheme, known_schemes[i]);
+        if (d == 0)
+            return NULL; /* known: nothing to suggest */
+        if (d < best) {
+            best = d;
+            pick = known_schemes[i];
+        }
+    }
+    return pick;
+}
+
+/*
+ * "postgresql//u:pw@h/db": text that starts with a known scheme followed by '/' lacks the
+ * ':' after it. Writes the scheme as written into word and returns 1, else 0.
+ */
+static int lacks_colon(const char *text, char *word, size_t size)
+{
+    size_t n = 0;
+    while (isalpha((unsigned char)text[n]))
+        n++;
+    if (n == 0 || n >= size || text[n] != '/')
+        return 0;
+    memcpy(word, text, n);
+    word[n] = '\0';
+    for (size_t i = 0; i < sizeof(known_schemes) / sizeof(known_schemes[0]); i++)
+        if (strcasecmp(word, known_schemes[i]) == 0)
+            return 1;
+    return 0;
+}
+
 /* Offsets into the text of a URL; [off, end) ranges. */
 typedef struct url_layout {
     size_t scheme_len; /* bytes before the first ':' */
@@ -468,8 +517,15 @@ int cut_url_parse(const char *text, cut_url **out, cut_error *err)
     if (!text || !out)
         return cut_error_set(err, CUT_EINVAL, "no URL given: " NOT_A_URL);
     if (url_layout_of(text, &L) != 0) {
+        char word[16];
         /* Quote the text unless it could hold a "user:password@" typed without a scheme. */
-        if (strchr(text, '@') || !*text)
+        if (lacks_colon(text, word, sizeof(word)))
+            rc = cut_error_set(err, CUT_EINVAL, "not a URL: missing ':' after '%s' (expected %s%s)",
+                               word, word,
+                               strcasecmp(word, "csv") == 0      ? ":DIR"
+                               : strcasecmp(word, "sqlite") == 0 ? ":FILE"
+                                                                 : "://…");
+        else if (strchr(text, '@') || !*text)
             rc = cut_error_set(err, CUT_EINVAL, "not a URL: " NOT_A_URL);
         else
             rc = cut_error_set(err, CUT_EINVAL, "'%s' is not a URL: " NOT_A_URL, text);
@@ -508,4 +564,41 @@ done:
     }
     *out = u;
     return CUT_OK;
+}
+
+/* Appends s percent-encoded: only RFC 3986's unreserved characters stay as they are. */
+static int append_encoded(cut_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        int plain = isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~';
+        char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+        if (plain ? cut_buf_appendc(b, (char)*p) : cut_buf_append(b, esc, 3))
+            return CUT_ENOMEM;
+    }
+    return CUT_OK;
+}
+
+char *cut_url_text_encoded(const cut_url *u)
+{
+    url_layout L;
+    if (!u || !u->raw || url_layout_of(u->raw, &L) != 0 || !L.authority)
+        return u ? cut_strdup(u->raw) : NULL;
+    cut_buf b = {0};
+    int ok =
+        cut_buf_append(&b, u->scheme, strlen(u->scheme)) == 0 && cut_buf_append(&b, "://", 3) == 0;
+    size_t rest = L.auth_off;
+    if (L.has_at) {
+        ok = ok && append_encoded(&b, u->user ? u->user : "") == 0;
+        if (u->password)
+            ok = ok && cut_buf_appendc(&b, ':') == 0 && append_encoded(&b, u->password) == 0;
+        ok = ok && cut_buf_appendc(&b, '@') == 0;
+        rest = L.at_pos + 1;
+    }
+    ok = ok && cut_buf_append(&b, u->raw + rest, strlen(u->raw + rest)) == 0 && cut_buf_cstr(&b);
+    if (!ok) {
+        cut_buf_free(&b);
+        return NULL;
+    }
+    return b.p;
 }

@@ -378,3 +378,21 @@ void cut_retry_pause(int attempt, volatile sig_atomic_t *cancel)
     while (!(cancel && *cancel) && cut_now() < until)
         usleep(10000);
 }
+
+void cut_scrub(char *buf, size_t size, const char *secret)
+{
+    if (!buf || !size || !secret || !*secret)
+        return;
+    size_t n = strlen(secret);
+    char *p = buf;
+    while ((p = strstr(p, secret)) != NULL) {
+        size_t rest = strlen(p + n);
+        if ((size_t)(p - buf) + 3 + rest + 1 > size) {
+            *p = '\0';
+            return;
+        }
+        memmove(p + 3, p + n, rest + 1);
+        memcpy(p, "***", 3);
+        p += 3;
+    }
+}

@@ -53,6 +53,27 @@ double cut_wallclock(void);
    invalid UTF-8 as \xNN, truncates after max bytes with "…". NULL → "NULL". */
 const char *cut_printable(const char *p, size_t len, int is_null, size_t max, cut_buf *out);
 
+/*
+ * The text of a parsed network URL for a client library that ends the user information
+ * at the FIRST '@' (libpq does; cut_url_parse, like most URL parsers, ends it at the
+ * last '@' before the host): the user name and password written again percent-encoded,
+ * everything after the '@' byte for byte as given, so both split the URL alike. A
+ * password holding an unencoded '@' would otherwise be cut in two, its tail taken for
+ * the host and quoted in the library's errors. Returns a new string (caller frees; it
+ * holds the password: never print it), NULL when out of memory.
+ */
+char *cut_url_text_encoded(const cut_url *u);
+/* The known URL scheme nearest to a misspelt one ("postgresq" → "postgresql"), or NULL
+   when none is close; and whether a known scheme names a file (sqlite:, csv:). */
+const char *cut_url_scheme_suggest(const char *scheme);
+int cut_url_scheme_is_file(const char *scheme);
+/*
+ * Replaces every occurrence of secret (nothing when NULL or empty) in the message buf
+ * (of size bytes) by "***"; where the replacement does not fit, buf is cut before the
+ * occurrence, so a secret is never left in place.
+ */
+void cut_scrub(char *buf, size_t size, const char *secret);
+
 /* Appends s as a JSON string (with quotes) to b. */
 int cut_json_string(cut_buf *b, const char *s, size_t len);
 

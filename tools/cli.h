@@ -7,7 +7,18 @@
 #ifndef CUT_CLI_H
 #define CUT_CLI_H
 
+#include <getopt.h>
+
 #include "cutover.h"
+
+/* Prints the one line for an option getopt_long refused (unknown, ambiguous, missing its
+   value, or given one it does not take), with opterr 0 and ':' leading the option string;
+   returns the exit status 2 (tools/cutover.c). */
+int cli_bad_option(const char *cmd, int ch, char *const *argv, const struct option *opts);
+/* Splits a --tables list in place into a NULL-terminated array (*out, caller frees);
+   an empty list or name is a usage error, printed: returns the exit status (0 or 2)
+   (tools/cutover.c). */
+int cli_split_tables(const char *cmd, char *list, const char ***out);
 
 /* cutover snapshot URL|MAPPING -o FILE (tools/cmd_snapshot.c) */
 int cmd_snapshot(int argc, char **argv);

@@ -150,6 +150,7 @@ static const char run_help[] =
     "                     it committed, migrate the others again, verify all, gate\n"
     "  -j, --jobs N       tables migrated / verified in parallel\n"
     "  -q, --quiet        no progress on stderr\n"
+    "  -v, -vv            more log output (before the command: cutover -v run)\n"
     "  -h, --help         show this help\n"
     "\n"
     "A run killed or interrupted once migrate began blocks the next run on the same\n"
@@ -175,7 +176,7 @@ int cmd_run(int argc, char **argv)
     cut_runbook_opts_init(&o);
     const char *journal = NULL;
     int quiet = 0, ch, kinds = 0;
-    while ((ch = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":j:qh", opts, NULL)) != -1) {
         switch (ch) {
         case 'R': o.kind = CUT_RUN_REHEARSAL; kinds |= 1; break;
         case 'P': o.kind = CUT_RUN_PRODUCTION; kinds |= 2; break;
@@ -198,7 +199,8 @@ int cmd_run(int argc, char **argv)
         }
         case 'q': quiet = 1; break;
         case 'h': fputs(run_help, stdout); return EXIT_GO;
-        default: return usage("run", "invalid option", NULL);
+        default:
+            return cli_bad_option("run", ch, argv, opts);
         }
     }
     if (kinds == 3)
@@ -279,6 +281,7 @@ static const char runs_help[] =
     "  --mapping MAPPING  only this mapping's runs (same content hash); the current\n"
     "                     row counts come from its databases' estimates (else from\n"
     "                     the latest run, as the output says)\n"
+    "  -v, -vv            more log output (before the command: cutover -v runs)\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: 0 success, 2 error.\n";
@@ -291,12 +294,13 @@ int cmd_runs(int argc, char **argv)
                                          {0, 0, 0, 0}};
     const char *journal = NULL, *mapping = NULL;
     int ch;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (ch) {
         case 'J': journal = optarg; break;
         case 'm': mapping = optarg; break;
         case 'h': fputs(runs_help, stdout); return EXIT_GO;
-        default: return usage("runs", "invalid option", NULL);
+        default:
+            return cli_bad_option("runs", ch, argv, opts);
         }
     }
     if (optind != argc)
@@ -327,9 +331,9 @@ done:
 /* -------------------------------------------------------------- report */
 
 static const char report_help[] =
-    "Usage: cutover report [RUN] [OPTIONS]\n"
+    "Usage: cutover report [RUN|latest] [OPTIONS]\n"
     "\n"
-    "The report of one run from the journal (RUN: its number; default the latest):\n"
+    "The report of one run from the journal (RUN: its number, or latest, the default):\n"
     "verdict, steps with their timings, per-table counts and digests, the first\n"
     "differences, rejects, and the rollback's proof.\n"
     "\n"
@@ -338,6 +342,7 @@ static const char report_help[] =
     "                     self-contained page: inline CSS and SVG, no network)\n"
     "  -o, --output FILE  write to FILE instead of standard output\n"
     "  --journal FILE     the run journal (default: cutover.db here)\n"
+    "  -v, -vv            more log output (before the command: cutover -v report)\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: 0 success, 2 error (no such run, no journal).\n";
@@ -352,7 +357,7 @@ int cmd_report(int argc, char **argv)
     const char *journal = NULL, *output = NULL;
     cut_report_format fmt = CUT_REPORT_TEXT;
     int ch;
-    while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'f':
             if (strcmp(optarg, "text") == 0)
@@ -367,7 +372,8 @@ int cmd_report(int argc, char **argv)
         case 'o': output = optarg; break;
         case 'J': journal = optarg; break;
         case 'h': fputs(report_help, stdout); return EXIT_GO;
-        default: return usage("report", "invalid option", NULL);
+        default:
+            return cli_bad_option("report", ch, argv, opts);
         }
     }
     int64_t run = 0;

@@ -70,22 +70,6 @@ static int parse_int(const char *cmd, const char *opt, const char *s, int lo, in
     return 0;
 }
 
-/* Splits "a,b,c" in place into a NULL-terminated array (caller frees the array). */
-static const char **split_list(char *s)
-{
-    size_t n = 1;
-    for (char *p = s; *p; p++)
-        n += *p == ',';
-    const char **v = calloc(n + 1, sizeof(char *));
-    if (!v)
-        return NULL;
-    size_t k = 0;
-    for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ","))
-        if (*tok)
-            v[k++] = tok;
-    return v;
-}
-
 static const char *human(uint64_t n, char *buf, size_t size)
 {
     static const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -177,6 +161,7 @@ static const char snapshot_help[] =
     "  --threads N        zstd worker threads, 1 to 64 (default: number of CPUs)\n"
     "  --force            replace FILE if it exists\n"
     "  -q, --quiet        no progress on stderr\n"
+    "  -v, -vv            more log output (before the command: cutover -v snapshot)\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: 0 written, 2 error (FILE is left as it was).\n";
@@ -216,7 +201,7 @@ int cmd_snapshot(int argc, char **argv)
     const char *output = NULL, *target = NULL;
     char *tables_arg = NULL;
     int force = 0, quiet = 0, ch;
-    while ((ch = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': output = optarg; break;
         case 'T': tables_arg = optarg; break;
@@ -232,7 +217,8 @@ int cmd_snapshot(int argc, char **argv)
         case 'f': force = 1; break;
         case 'q': quiet = 1; break;
         case 'h': fputs(snapshot_help, stdout); return EXIT_OK;
-        default: return usage_error("snapshot", "invalid option");
+        default:
+            return cli_bad_option("snapshot", ch, argv, opts);
         }
     }
     if (optind + 1 != argc)
@@ -259,8 +245,9 @@ int cmd_snapshot(int argc, char **argv)
         return EXIT_ERROR;
     }
     const char **tables = NULL;
-    if (tables_arg && !(o.tables = tables = split_list(tables_arg)))
+    if (tables_arg && cli_split_tables("snapshot", tables_arg, &tables))
         return EXIT_ERROR;
+    o.tables = tables;
     cli_progress *prog = cli_progress_new(quiet);
     o.progress = cli_progress_fn;
     o.progress_ud = prog;
@@ -318,6 +305,7 @@ static const char inspect_help[] =
     "                     structure, and each table's digest recomputed\n"
     "  --schema           print each table's CREATE TABLE statement (what a restore\n"
     "                     target must look like)\n"
+    "  -v, -vv            more log output (before the command: cutover -v inspect)\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: 0 the file checks out, 1 it is damaged (the table and frame are\n"
@@ -330,12 +318,13 @@ int cmd_inspect(int argc, char **argv)
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int verify = 0, schema = 0, ch;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (ch) {
         case 'v': verify = 1; break;
         case 's': schema = 1; break;
         case 'h': fputs(inspect_help, stdout); return EXIT_OK;
-        default: return usage_error("inspect", "invalid option");
+        default:
+            return cli_bad_option("inspect", ch, argv, opts);
         }
     }
     if (optind + 1 != argc)
@@ -410,6 +399,7 @@ static const char restore_help[] =
     "                     the snapshot gets a restore step, and the block its\n"
     "                     interruption put on the target is lifted (cutover run)\n"
     "  -q, --quiet        no progress on stderr\n"
+    "  -v, -vv            more log output (before the command: cutover -v restore)\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: 0 restored and every digest equal; 1 the snapshot is damaged, or a\n"
@@ -429,14 +419,15 @@ int cmd_restore(int argc, char **argv)
     const char *target = NULL, *journal = NULL;
     char *tables_arg = NULL;
     int quiet = 0, ch;
-    while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
         switch (ch) {
         case 't': target = optarg; break;
         case 'T': tables_arg = optarg; break;
         case 'J': journal = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': fputs(restore_help, stdout); return EXIT_OK;
-        default: return usage_error("restore", "invalid option");
+        default:
+            return cli_bad_option("restore", ch, argv, opts);
         }
     }
     if (optind + 1 != argc)
@@ -444,8 +435,9 @@ int cmd_restore(int argc, char **argv)
     if (journal && tables_arg)
         return usage_error("restore", "--journal records a whole restore; drop --tables");
     const char **tables = NULL;
-    if (tables_arg && !(o.tables = tables = split_list(tables_arg)))
+    if (tables_arg && cli_split_tables("restore", tables_arg, &tables))
         return EXIT_ERROR;
+    o.tables = tables;
     cli_progress *prog = cli_progress_new(quiet);
     o.progress = cli_progress_fn;
     o.progress_ud = prog;

@@ -58,20 +58,95 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
 
 /* ------------------------------------------------------------- helpers */
 
-/* Splits "a,b,c" into a NULL-terminated array (caller frees the array and the copy). */
-static const char **split_list(char *s)
+/*
+ * Splits the --tables list "a,b,c" in place into a NULL-terminated array (the caller frees
+ * the array). An empty list or an empty name in it is a usage error, not "no tables": it
+ * is what an unset or empty variable leaves ("--tables $TABLES", "$A,$B"), and a verify
+ * of zero tables would say Go without having compared anything.
+ */
+int cli_split_tables(const char *cmd, char *s, const char ***out)
 {
+    *out = NULL;
     size_t n = 1;
-    for (char *p = s; *p; p++)
+    int empty = !*s;
+    for (const char *p = s; *p; p++) {
         n += *p == ',';
+        empty = empty || (*p == ',' && (p == s || p[1] == ',' || p[1] == '\0'));
+    }
+    if (empty) {
+        fprintf(stderr,
+                "cutover %s: --tables '%s' %s (is a variable empty?); leave --tables out to "
+                "take every table of the mapping\nTry 'cutover %s --help'.\n",
+                cmd, s, *s ? "holds an empty table name" : "names no table", cmd);
+        return EXIT_ERROR;
+    }
     const char **v = calloc(n + 1, sizeof(char *));
-    if (!v)
-        return NULL;
+    if (!v) {
+        fprintf(stderr, "cutover: out of memory\n");
+        return EXIT_ERROR;
+    }
     size_t k = 0;
     for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ","))
-        if (*tok)
-            v[k++] = tok;
-    return v;
+        v[k++] = tok;
+    *out = v;
+    return EXIT_GO;
+}
+
+/* The name of the long option as typed ("--tables" of "--tables=x") into buf. */
+static const char *long_name(const char *arg, char *buf, size_t size)
+{
+    snprintf(buf, size, "%.*s", (int)strcspn(arg, "="), arg);
+    return buf;
+}
+
+int cli_bad_option(const char *cmd, int ch, char *const *argv, const struct option *opts)
+{
+    const char *arg = argv[optind - 1];
+    char name[128], alts[512] = "";
+    /* optopt is 0 for an unknown or ambiguous long option, else the option's val: a long
+       option's when arg names it, a short one's otherwise ("--quiet -Zq"). */
+    int is_long = strncmp(arg, "--", 2) == 0 && arg[2];
+    long_name(arg, name, sizeof(name));
+    if (is_long && optopt) {
+        is_long = 0;
+        for (const struct option *o = opts; o->name; o++)
+            is_long =
+                is_long || (o->val == optopt && strncmp(o->name, name + 2, strlen(name + 2)) == 0);
+    }
+    if (!is_long)
+        snprintf(name, sizeof(name), "-%c", optopt ? optopt : '?');
+    if (strcmp(name, "-v") == 0 || strcmp(name, "--verbose") == 0) {
+        fprintf(stderr, "cutover %s: %s goes before the command: cutover %s %s ...\n", cmd, name,
+                name, cmd);
+        return EXIT_ERROR;
+    }
+    if (ch == ':') {
+        fprintf(stderr, "cutover %s: option '%s' needs a value; see 'cutover %s --help'\n", cmd,
+                name, cmd);
+        return EXIT_ERROR;
+    }
+    if (is_long && optopt) {
+        fprintf(stderr, "cutover %s: option '%s' takes no value; see 'cutover %s --help'\n", cmd,
+                name, cmd);
+        return EXIT_ERROR;
+    }
+    /* A prefix of several long options: name them. */
+    size_t n = is_long ? strlen(name + 2) : 0, len = 0;
+    int k = 0;
+    for (const struct option *o = opts; is_long && o->name; o++) {
+        if (strncmp(o->name, name + 2, n) != 0)
+            continue;
+        int w = snprintf(alts + len, sizeof(alts) - len, "%s--%s", k++ ? ", " : " (", o->name);
+        if (w > 0 && (size_t)w < sizeof(alts) - len)
+            len += (size_t)w;
+    }
+    if (k > 1)
+        fprintf(stderr, "cutover %s: ambiguous option '%s'%s); see 'cutover %s --help'\n", cmd,
+                name, alts, cmd);
+    else
+        fprintf(stderr, "cutover %s: unknown option '%s'; see 'cutover %s --help'\n", cmd, name,
+                cmd);
+    return EXIT_ERROR;
 }
 
 static int parse_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out)
@@ -120,6 +195,7 @@ static const char check_help[] =
     "  --source URL      use this source instead of the mapping's\n"
     "  --target URL      use this target instead of the mapping's\n"
     "  --tables A,B      check only these target tables\n"
+    "  -v, -vv           more log output (before the command: cutover -v check)\n"
     "  -h, --help        show this help\n"
     "\n"
     "Exit status: 0 ready, 2 problems found or an error.\n";
@@ -133,13 +209,14 @@ static int cmd_check(int argc, char **argv)
                                          {0, 0, 0, 0}};
     common c = {0};
     int ch;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (ch) {
         case 's': c.source = optarg; break;
         case 't': c.target = optarg; break;
         case 'T': c.tables_arg = optarg; break;
         case 'h': fputs(check_help, stdout); return EXIT_GO;
-        default: return usage_error("check", "%s", "invalid option");
+        default:
+            return cli_bad_option("check", ch, argv, opts);
         }
     }
     if (optind + 1 != argc)
@@ -149,16 +226,21 @@ static int cmd_check(int argc, char **argv)
     cut_mapping *m = NULL;
     cut_run_opts o;
     cut_run_opts_init(&o);
-    if (c.tables_arg)
-        o.tables = c.tables = split_list(c.tables_arg);
-    int rc = load_mapping(argv[optind], &c, &m, &err);
-    if (rc == CUT_OK)
+    if (c.tables_arg && cli_split_tables("check", c.tables_arg, &c.tables))
+        return EXIT_ERROR;
+    o.tables = c.tables;
+    int rc = load_mapping(argv[optind], &c, &m, &err), checked = rc == CUT_OK;
+    if (checked)
         rc = cut_check(m, &o, stdout, &err);
-    int status = EXIT_GO;
-    if (rc) {
+    int status = rc ? EXIT_ERROR : EXIT_GO;
+    /* What check printed comes first, in a log that holds both streams too. */
+    fflush(stdout);
+    if (rc && checked) {
+        /* cut_check listed each problem on stdout ("error: ..."): not again here. */
+        fprintf(stderr, "cutover: check failed: the problems are listed on standard output\n");
+    } else if (rc) {
         char buf[2048];
         fprintf(stderr, "cutover: check failed: %s\n", cut_error_format(&err, buf, sizeof(buf)));
-        status = EXIT_ERROR;
     }
     cut_mapping_free(m);
     free(c.tables);
@@ -198,6 +280,7 @@ static const char migrate_help[] =
     "                     rejected (PostgreSQL; default: the mapping's\n"
     "                     options.defer_constraints); --no-defer-constraints: never\n"
     "  -q, --quiet        no progress on stderr\n"
+    "  -v, -vv            more log output (before the command: cutover -v migrate)\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: 0 success, 2 error (nothing of a failed table or chunk is\n"
@@ -222,7 +305,7 @@ static int cmd_migrate(int argc, char **argv)
     cut_run_opts o;
     cut_run_opts_init(&o);
     int ch, chunk = 0;
-    while ((ch = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":j:qh", opts, NULL)) != -1) {
         switch (ch) {
         case 's': c.source = optarg; break;
         case 't': c.target = optarg; break;
@@ -246,7 +329,8 @@ static int cmd_migrate(int argc, char **argv)
         case 'N': o.defer_constraints = -1; break;
         case 'q': quiet = 1; break;
         case 'h': fputs(migrate_help, stdout); return EXIT_GO;
-        default: return usage_error("migrate", "%s", "invalid option");
+        default:
+            return cli_bad_option("migrate", ch, argv, opts);
         }
     }
     if (optind + 1 != argc)
@@ -255,8 +339,9 @@ static int cmd_migrate(int argc, char **argv)
     cut_error_clear(&err);
     cut_mapping *m = NULL;
     cut_result *res = NULL;
-    if (c.tables_arg)
-        o.tables = c.tables = split_list(c.tables_arg);
+    if (c.tables_arg && cli_split_tables("migrate", c.tables_arg, &c.tables))
+        return EXIT_ERROR;
+    o.tables = c.tables;
     cli_progress *prog = cli_progress_new(quiet);
     o.progress = cli_progress_fn;
     o.progress_ud = prog;
@@ -291,12 +376,14 @@ static const char verify_help[] =
     "  --source URL       use this source instead of the mapping's\n"
     "  --target URL       use this target instead of the mapping's\n"
     "  --tables A,B       verify only these target tables\n"
-    "  --json FILE        also write the result as JSON (docs/verify-json.md); - for stdout\n"
-    "  --no-locate        do not look for the differing keys\n"
+    "  --json FILE        also write the result as JSON (docs/verify-json.md); - for\n"
+    "                     standard output, the text report then going to standard error\n"
+    "  --no-locate        do not look for the differing keys (--locate: do, the default)\n"
     "  --max-diffs N      differences listed per table (default 20)\n"
     "  --rejects DIR      where migrate wrote the reject files\n"
     "  -j, --jobs N       tables verified in parallel (default: CPUs / 2)\n"
     "  -q, --quiet        no progress on stderr\n"
+    "  -v, -vv            more log output (before the command: cutover -v verify)\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: 0 Go, 1 No-Go (a count or digest differs, or too many rejects),\n"
@@ -322,7 +409,7 @@ static int cmd_verify(int argc, char **argv)
     o.locate = 1;
     const char *json = NULL;
     int ch;
-    while ((ch = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":j:qh", opts, NULL)) != -1) {
         switch (ch) {
         case 's': c.source = optarg; break;
         case 't': c.target = optarg; break;
@@ -341,7 +428,8 @@ static int cmd_verify(int argc, char **argv)
             break;
         case 'q': quiet = 1; break;
         case 'h': fputs(verify_help, stdout); return EXIT_GO;
-        default: return usage_error("verify", "%s", "invalid option");
+        default:
+            return cli_bad_option("verify", ch, argv, opts);
         }
     }
     if (optind + 1 != argc)
@@ -350,8 +438,9 @@ static int cmd_verify(int argc, char **argv)
     cut_error_clear(&err);
     cut_mapping *m = NULL;
     cut_result *res = NULL;
-    if (c.tables_arg)
-        o.tables = c.tables = split_list(c.tables_arg);
+    if (c.tables_arg && cli_split_tables("verify", c.tables_arg, &c.tables))
+        return EXIT_ERROR;
+    o.tables = c.tables;
     cli_progress *prog = cli_progress_new(quiet);
     o.progress = cli_progress_fn;
     o.progress_ud = prog;
@@ -361,14 +450,18 @@ static int cmd_verify(int argc, char **argv)
     if (rc == CUT_OK)
         rc = cut_verify(m, &o, &res, &err);
     cli_progress_free(prog);
+    /* With --json -, standard output is the JSON alone, for a program to parse: the text
+       report goes to standard error, with the progress. */
+    FILE *text = json && strcmp(json, "-") == 0 ? stderr : stdout;
     int status;
     if (rc) {
         if (res)
-            cut_report_verify_text(res, stdout);
-        fflush(stdout);
+            cut_report_verify_text(res, text);
+        fflush(text);
         status = fail(&err);
     } else {
-        cut_report_verify_text(res, stdout);
+        cut_report_verify_text(res, text);
+        fflush(text);
         status = res->go ? EXIT_GO : EXIT_NOGO;
     }
     if (res && json) {
@@ -411,7 +504,7 @@ static const char main_help[] =
     "Run 'cutover COMMAND --help' for a command's options. Manual: docs/cutover.md.\n"
     "\n"
     "Options:\n"
-    "  -v, --verbose      more log output (repeat for debug)\n"
+    "  -v, --verbose      more log output (-vv for debug); before the command\n"
     "  -h, --help         show this help\n"
     "  -V, --version      show the version\n"
     "\n"
@@ -442,6 +535,8 @@ int main(int argc, char **argv)
         fputs(main_help, stderr);
         return EXIT_ERROR;
     }
+    /* The commands print their own one-line message for a bad option (cli_bad_option). */
+    opterr = 0;
     cut_log_set_level(verbose >= 2 ? CUT_LOG_DEBUG : verbose ? CUT_LOG_INFO : CUT_LOG_WARN);
     const char *cmd = argv[i];
     argc -= i;

@@ -26,6 +26,21 @@ expect verify.out "zero dates ('0000-00-00') became NULL"
 
 expect verify.json '"verdict": "go"'
 expect verify.json '"digest_match": true'
+# --json -: standard output is the JSON alone (a program parses it), the text report goes
+# to standard error.
+set +e
+"$CUTOVER" verify -q "$map" --json - >vj.out 2>vj.err
+st=$?
+set -e
+[ "$st" -eq 0 ] || fail "verify --json - exited $st"
+[ "$(head -c 1 vj.out)" = "{" ] && [ "$(tail -n 1 vj.out)" = "}" ] ||
+    fail "verify --json -: standard output is not the JSON alone: $(head -n 2 vj.out)"
+expect vj.out '"verdict": "go"'
+expect_not vj.out "Go: 2 tables"
+expect vj.err "Go: 2 tables"
+if command -v jq >/dev/null 2>&1; then
+    jq -e '.verdict == "go"' vj.out >/dev/null || fail "jq cannot parse verify --json - output"
+fi
 
 # Migrating again without --truncate is refused, and nothing changes.
 run 2 again.out "$CUTOVER" migrate -q "$map"

@@ -8,6 +8,8 @@
 # the server (pg_hba.conf: scram-sha-256 and md5; MariaDB: mysql_native_password):
 #   PostgreSQL  sec_url (scram) and sec_md5 (md5): $URLPW, given in URLs
 #               sec_enc (scram): $ENCPW, which needs percent-encoding in a URL
+#               sec_at (scram): $ATPW, holding an '@' given unencoded in URLs (libpq
+#               ends the user information at the first '@', cutover at the last)
 #               sec_env (scram): $PGENV, given in PGPASSWORD only
 #   MariaDB     sec_url: $URLPW in URLs; sec_env: $MYENV in MYSQL_PWD only
 # Every command runs with -vv, each output kept in the work directory; the commands
@@ -26,6 +28,7 @@ set -e
 URLPW=S3cr3t-Zebra-9431
 ENCPW='S3cr3t/Zeb@ra:9431?'        # in URLs: S3cr3t%2FZeb%40ra%3A9431%3F
 ENCPW_URL='S3cr3t%2FZeb%40ra%3A9431%3F'
+ATPW='S3cr3t-At@Zebra-9431'         # in URLs as it is
 PGENV=S3cr3t-PgEnv-2718
 MYENV=S3cr3t-MyEnv-1618
 WRONG=S3cr3t-Wrong-0007
@@ -55,6 +58,7 @@ SET password_encryption = 'scram-sha-256';
 CREATE ROLE sec_url LOGIN PASSWORD '$URLPW';
 CREATE ROLE sec_enc LOGIN PASSWORD '$ENCPW' IN ROLE sec_url;
 CREATE ROLE sec_env LOGIN PASSWORD '$PGENV' IN ROLE sec_url;
+CREATE ROLE sec_at LOGIN PASSWORD '$ATPW' IN ROLE sec_url;
 SET password_encryption = 'md5';
 CREATE ROLE sec_md5 LOGIN PASSWORD '$URLPW' IN ROLE sec_url;
 CREATE DATABASE gym OWNER sec_url;
@@ -63,7 +67,7 @@ CREATE DATABASE empty OWNER sec_url;
 EOF
 hba=$PG_DATADIR/pg_hba.conf
 {
-    echo "host all sec_url,sec_enc,sec_env $host/32 scram-sha-256"
+    echo "host all sec_url,sec_enc,sec_env,sec_at $host/32 scram-sha-256"
     echo "host all sec_md5 $host/32 md5"
     cat "$hba"
 } >"$hba.new"
@@ -115,9 +119,10 @@ pg_url() { echo "postgresql://$1${2:+:$2}@$host:$pgp/${3:-gym}"; }
 my_url() { echo "mysql://$1${2:+:$2}@$host:$myp/${3:-gym}"; }
 
 # -------------------------------------- A. SQLite → PostgreSQL, password in the URL
-for role in sec_url sec_md5 sec_enc; do
+for role in sec_url sec_md5 sec_enc sec_at; do
     pw=$URLPW
     [ $role = sec_enc ] && pw=$ENCPW_URL
+    [ $role = sec_at ] && pw=$ATPW
     export GYM_PG_TARGET="$(pg_url $role "$pw")"
     c 0 a-$role-check check gym-pg.yaml
     expect a-$role-check.out "postgresql://$role:***@$host:$pgp/gym"
@@ -198,6 +203,12 @@ c 2 e-pg-wrong-restore restore a-url.cutsnap --target "$GYM_PG_TARGET"
 c 2 e-pg-wrong-run run gym-pg.yaml --journal e-journal.db --snapshot e-run.cutsnap
 c 0 e-pg-wrong-report report --journal e-journal.db --format html -o e-report.html
 c 0 e-pg-wrong-report-json report --journal e-journal.db --format json -o e-report.json
+# A wrong password holding an unencoded '@': refused by the server, not taken for a host.
+export GYM_PG_TARGET="$(pg_url sec_url "$WRONG@Zebra-9431")"
+c 2 e-at-wrong-run run gym-pg.yaml --journal e-at.db --snapshot e-at.cutsnap
+expect e-at-wrong-run.out 'password authentication failed for user "sec_url"'
+c 0 e-at-wrong-report report --journal e-at.db --format html -o e-at-report.html
+c 0 e-at-wrong-report-json report --journal e-at.db --format json -o e-at-report.json
 export GYM_PG_TARGET="$(pg_url sec_md5 $WRONG)"
 c 2 e-md5-wrong-check check gym-pg.yaml
 export GYM_PG_TARGET="$(pg_url sec_env)" PGPASSWORD=$WRONG
@@ -218,6 +229,8 @@ for u in "postgresql://sec_url:$URLPW@no-such-host.invalid/gym" \
          "postgresql://sec_url:$URLPW@$host:99999/gym" \
          "postgresql://sec_url:$URLPW@$host:$pgp/no_such_db" \
          "postgresql://sec_url:$ENCPW_URL@$host:$pgp/no_such_db" \
+         "postgresql://sec_url:$WRONG@Zebra-9431@$host:$pgp/gym" \
+         "mysql://sec_url:$WRONG@Zebra-9431@$host:$myp/gym" \
          "postgresql://sec_url@$host:$pgp/gym?password=$URLPW&sslmode=bogus" \
          "mysql://sec_url:$URLPW@no-such-host.invalid/gym" \
          "mysql://sec_url:$URLPW@$host:1/gym" \

@@ -511,6 +511,43 @@ static void test_env_unset_variable_is_error_at_node(void **state)
                  "(use ${CUT_TEST_UNSET:-default})");
 }
 
+/* A variable set but empty (export URL=$(vault read ...) that printed nothing) leaves the
+   URL out; the command that needs it names the variable and where the mapping uses it. */
+static void test_env_set_but_empty_url_is_named_when_needed(void **state)
+{
+    (void)state;
+    setenv("CUT_TEST_EMPTY", "", 1);
+    cut_mapping *m =
+        parse_ok("source: sqlite:s.db\ntarget: ${CUT_TEST_EMPTY}\ntables: { a: {} }\n");
+    assert_null(cut_mapping_target(m));
+    assert_string_equal(m->target_empty_var, "CUT_TEST_EMPTY");
+    cut_error err;
+    cut_error_clear(&err);
+    assert_int_equal(cut_mapping_need_urls(m, CUT_NEED_SOURCE, &err), CUT_OK);
+    assert_int_equal(cut_mapping_need_urls(m, CUT_NEED_SOURCE | CUT_NEED_TARGET, &err),
+                     CUT_EMAPPING);
+    char buf[2048];
+    cut_error_format(&err, buf, sizeof(buf));
+    assert_contains(buf, "t.yaml:2:9: target: environment variable CUT_TEST_EMPTY is set but "
+                         "empty");
+    assert_contains(buf, "--target URL");
+    /* --target replaces it: nothing is missing any more. */
+    assert_int_equal(cut_mapping_set_target(m, "sqlite:t.db", &err), CUT_OK);
+    assert_null(m->target_empty_var);
+    assert_int_equal(cut_mapping_need_urls(m, CUT_NEED_SOURCE | CUT_NEED_TARGET, &err), CUT_OK);
+    cut_mapping_free(m);
+    /* An empty default says "may be left out": the generic message. */
+    m = parse_ok("source: ${CUT_TEST_EMPTY:-}\ntarget: sqlite:t.db\ntables: { a: {} }\n");
+    assert_null(m->source_empty_var);
+    cut_error_clear(&err);
+    assert_int_equal(cut_mapping_need_urls(m, CUT_NEED_SOURCE | CUT_NEED_TARGET, &err),
+                     CUT_EMAPPING);
+    assert_contains(cut_error_format(&err, buf, sizeof(buf)),
+                    "t.yaml: the mapping needs a source and a target URL");
+    cut_mapping_free(m);
+    unsetenv("CUT_TEST_EMPTY");
+}
+
 static void test_env_dollar_dollar_is_a_literal_dollar(void **state)
 {
     (void)state;
@@ -973,6 +1010,7 @@ int main(void)
         cmocka_unit_test(test_env_variable_is_substituted),
         cmocka_unit_test(test_env_default_used_when_unset_or_empty),
         cmocka_unit_test(test_env_unset_variable_is_error_at_node),
+        cmocka_unit_test(test_env_set_but_empty_url_is_named_when_needed),
         cmocka_unit_test(test_env_dollar_dollar_is_a_literal_dollar),
         cmocka_unit_test(test_env_unterminated_is_error),
         cmocka_unit_test(test_env_invalid_name_is_error),

@@ -315,6 +315,34 @@ static void test_verify_is_no_go_when_rejects_exceed_max_rejects(void **state)
     cut_mapping_free(m);
 }
 
+/* An empty --tables list (an unset variable) selects nothing: verify, migrate and check
+   refuse it rather than pass over zero tables, and verify never says Go. */
+static void test_empty_table_selection_is_refused_and_never_go(void **state)
+{
+    fx *f = *state;
+    make_members(f);
+    cut_mapping *m = mapping(f, MEMBERS_MAP);
+    cut_run_opts o;
+    opts(f, &o);
+    const char *none[] = {NULL};
+    o.tables = none;
+    cut_error err;
+    cut_error_clear(&err);
+    cut_result *r = NULL;
+    assert_int_equal(cut_verify(m, &o, &r, &err), CUT_EINVAL);
+    assert_contains(err.msg, "--tables: the list names no table");
+    assert_true(!r || !r->go);
+    cut_result_free(r);
+    r = NULL;
+    cut_error_clear(&err);
+    assert_int_equal(cut_migrate(m, &o, &r, &err), CUT_EINVAL);
+    cut_result_free(r);
+    assert_string_equal(query(f->tgt, "SELECT count(*) FROM members"), "0");
+    cut_error_clear(&err);
+    assert_int_equal(cut_check(m, &o, NULL, &err), CUT_EINVAL);
+    cut_mapping_free(m);
+}
+
 static void test_reject_file_has_one_json_line_per_rejected_row(void **state)
 {
     fx *f = *state;
@@ -1664,6 +1692,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_migrate_counts_add_up_and_verify_is_go),
         T(test_verify_is_no_go_when_rejects_exceed_max_rejects),
+        T(test_empty_table_selection_is_refused_and_never_go),
         T(test_reject_file_has_one_json_line_per_rejected_row),
         T(test_reject_file_sync_reports_a_full_disk),
         T(test_reject_file_sync_of_a_written_file_is_ok),

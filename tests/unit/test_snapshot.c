@@ -411,6 +411,12 @@ static void test_single_table_restores_alone(void **state)
     const char *msg = restore_fails(f->snap, NULL, nope, CUT_ENOTFOUND);
     assert_contains(msg, "table nope is not in the snapshot");
     assert_contains(msg, "parent");
+    /* An empty selection restores nothing and must not say every digest is equal. */
+    const char *none[] = {NULL};
+    sql(f->src, "UPDATE child SET note = 'lost';");
+    msg = restore_fails(f->snap, NULL, none, CUT_EINVAL);
+    assert_contains(msg, "no tables to restore");
+    assert_string_equal(query(f->src, "SELECT count(*) FROM child WHERE note != 'lost'"), "0");
 }
 
 static void test_restore_into_another_database_matches_columns_by_name(void **state)

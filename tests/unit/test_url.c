@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "cutover.h"
+#include "util.h"
 
 static cut_url *parse_ok(const char *text)
 {
@@ -294,6 +295,26 @@ static void test_unknown_scheme_still_parses(void **state)
     cut_url_free(u);
 }
 
+/* A misspelt scheme has a nearest known one; a scheme without its ':' is named. */
+static void test_scheme_typos_are_named(void **state)
+{
+    (void)state;
+    assert_string_equal(cut_url_scheme_suggest("postgresq"), "postgresql");
+    assert_string_equal(cut_url_scheme_suggest("postgersql"), "postgresql");
+    assert_string_equal(cut_url_scheme_suggest("sqlte"), "sqlite");
+    assert_string_equal(cut_url_scheme_suggest("mysq"), "mysql");
+    assert_string_equal(cut_url_scheme_suggest("cvs"), "csv");
+    assert_null(cut_url_scheme_suggest("oracle"));
+    assert_null(cut_url_scheme_suggest("psql"));
+    assert_null(cut_url_scheme_suggest("postgresql"));
+    assert_true(cut_url_scheme_is_file("SQLite"));
+    assert_false(cut_url_scheme_is_file("mysql"));
+    const char *m = parse_fails("postgresql//u:pw@h/db");
+    assert_string_equal(m, "not a URL: missing ':' after 'postgresql' (expected postgresql://…)");
+    m = parse_fails("csv/export");
+    assert_string_equal(m, "not a URL: missing ':' after 'csv' (expected csv:DIR)");
+}
+
 static void test_network_url_needs_slashes(void **state)
 {
     (void)state;
@@ -426,6 +447,79 @@ static void test_unencoded_specials_in_password_are_not_echoed(void **state)
     cut_url_free(u);
 }
 
+/* A password holding an unencoded '@': the user information ends at the LAST '@' before
+   the host, so the host is what follows it and the whole password is hidden. */
+static void test_userinfo_ends_at_the_last_at_before_the_host(void **state)
+{
+    (void)state;
+    const char *schemes[] = {"postgresql", "mysql"};
+    for (int i = 0; i < 2; i++) {
+        char text[128], shown[128];
+        snprintf(text, sizeof(text), "%s://rv2_user:Right@Pw9x@127.0.0.1:16399/rv2_pw", schemes[i]);
+        snprintf(shown, sizeof(shown), "%s://rv2_user:***@127.0.0.1:16399/rv2_pw", schemes[i]);
+        cut_url *u = parse_ok(text);
+        assert_string_equal(u->user, "rv2_user");
+        assert_string_equal(u->password, "Right@Pw9x");
+        assert_string_equal(u->host, "127.0.0.1");
+        assert_int_equal(u->port, 16399);
+        assert_string_equal(u->path, "rv2_pw");
+        assert_string_equal(u->redacted, shown);
+        cut_url_free(u);
+    }
+    cut_url *u = parse_ok("postgresql://a@b:c@d@h/db");
+    assert_string_equal(u->user, "a@b");
+    assert_string_equal(u->password, "c@d");
+    assert_string_equal(u->host, "h");
+    cut_url_free(u);
+}
+
+/* The text libpq gets: it ends the user information at the FIRST '@', so the user name
+   and password go percent-encoded; the rest is kept as written, and it parses back to
+   the same parts. */
+static void test_text_for_libpq_encodes_the_user_information(void **state)
+{
+    (void)state;
+    struct {
+        const char *in, *out;
+    } cases[] = {
+        {"postgresql://rv2_user:Right@Pw9x@127.0.0.1:16399/rv2_pw",
+         "postgresql://rv2_user:Right%40Pw9x@127.0.0.1:16399/rv2_pw"},
+        {"postgres://u:p%2Fw@%2Fvar%2Frun/db?sslmode=disable&password=x",
+         "postgresql://u:p%2Fw@%2Fvar%2Frun/db?sslmode=disable&password=x"},
+        {"POSTGRESQL://app@[::1]:5433/sales", "postgresql://app@[::1]:5433/sales"},
+        {"postgresql://u:@h", "postgresql://u:@h"},
+        {"postgresql://:pw@h/db", "postgresql://:pw@h/db"},
+        {"postgresql:///db", "postgresql:///db"},
+        {"postgresql://h", "postgresql://h"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cut_url *u = parse_ok(cases[i].in);
+        char *t = cut_url_text_encoded(u);
+        assert_non_null(t);
+        assert_string_equal(t, cases[i].out);
+        cut_url *back = parse_ok(t);
+        assert_true((!u->user && !back->user) || strcmp(u->user, back->user) == 0);
+        assert_true((!u->password && !back->password) || strcmp(u->password, back->password) == 0);
+        assert_true((!u->host && !back->host) || strcmp(u->host, back->host) == 0);
+        free(t);
+        cut_url_free(back);
+        cut_url_free(u);
+    }
+    /* Every byte a password may hold survives: the encoded text holds no '@' but one. */
+    cut_url *u = parse_ok("postgresql://us%20er:a%20b%3Ac%2Fd%3Fe%23f%25g@x@h/db");
+    assert_string_equal(u->password, "a b:c/d?e#f%g@x");
+    char *t = cut_url_text_encoded(u);
+    assert_non_null(t);
+    assert_int_equal(strchr(t, '@'), strrchr(t, '@'));
+    cut_url *back = parse_ok(t);
+    assert_string_equal(back->user, "us er");
+    assert_string_equal(back->password, "a b:c/d?e#f%g@x");
+    assert_string_equal(back->host, "h");
+    free(t);
+    cut_url_free(back);
+    cut_url_free(u);
+}
+
 static void test_params(void **state)
 {
     (void)state;
@@ -463,11 +557,14 @@ int main(void)
         cmocka_unit_test(test_not_a_url),
         cmocka_unit_test(test_unknown_scheme_still_parses),
         cmocka_unit_test(test_network_url_needs_slashes),
+        cmocka_unit_test(test_scheme_typos_are_named),
         cmocka_unit_test(test_redaction_hides_password_and_query_password),
         cmocka_unit_test(test_redaction_keeps_other_bytes),
         cmocka_unit_test(test_redact_non_url_is_unchanged),
         cmocka_unit_test(test_redact_hides_password_behind_a_mistyped_scheme),
         cmocka_unit_test(test_unencoded_specials_in_password_are_not_echoed),
+        cmocka_unit_test(test_userinfo_ends_at_the_last_at_before_the_host),
+        cmocka_unit_test(test_text_for_libpq_encodes_the_user_information),
         cmocka_unit_test(test_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -130,6 +130,25 @@ static void test_json_string_shows_invalid_utf8_as_replacement_characters(void *
     cut_buf_free(&b);
 }
 
+/* A secret in a message is replaced, every time; where "***" does not fit the message
+   is cut rather than left holding it. */
+static void test_scrub_hides_every_occurrence_or_cuts_the_message(void **state)
+{
+    (void)state;
+    char buf[64] = "pw Right@Pw9x and again Right@Pw9x.";
+    cut_scrub(buf, sizeof(buf), "Right@Pw9x");
+    assert_string_equal(buf, "pw *** and again ***.");
+    char small[7] = "ab xy"; /* "ab ***y" needs 8 bytes */
+    cut_scrub(small, sizeof(small), "x");
+    assert_string_equal(small, "ab ");
+    char same[16] = "a**b";
+    cut_scrub(same, sizeof(same), "*");
+    assert_string_equal(same, "a******b");
+    cut_scrub(same, sizeof(same), NULL);
+    cut_scrub(same, sizeof(same), "");
+    assert_string_equal(same, "a******b");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +156,7 @@ int main(void)
         cmocka_unit_test(test_utf8_rejects_overlong_surrogate_and_truncated),
         cmocka_unit_test(test_utf8_encode_decode_round_trip),
         cmocka_unit_test(test_suggest_names_the_nearest),
+        cmocka_unit_test(test_scrub_hides_every_occurrence_or_cuts_the_message),
         cmocka_unit_test(test_printable_escapes_and_quotes),
         cmocka_unit_test(test_error_format_has_context),
         cmocka_unit_test(test_arena_reuses_memory_after_reset),
