@@ -427,15 +427,46 @@ done:
 
 /* ------------------------------------------------ restore --journal */
 
-int cli_journal_restored(const char *path, const char *snapshot, const cut_snap_info *info)
+int cli_journal_restore_check(const char *path, const char *snapshot, const char *target,
+                              cut_journal **out)
 {
+    *out = NULL;
     cut_journal *j = NULL;
     int status = open_existing(path, &j);
     if (status != EXIT_GO)
         return status;
     cut_error err;
     cut_error_clear(&err);
+    /* Without --target the restore goes where the snapshot says it was taken. A file
+       whose header cannot be read is left to the restore, which names what is wrong. */
+    cut_snap_info *info = NULL;
+    if (!target) {
+        cut_error ierr;
+        cut_error_clear(&ierr);
+        cut_snapshot_inspect(snapshot, 0, &info, &ierr);
+        target = info ? info->source : NULL;
+    }
     int64_t run = 0;
+    if (target && cut_journal_restore_check(j, snapshot, target, &run, &err)) {
+        char buf[2048];
+        fprintf(stderr, "cutover restore: --journal %s: %s\ncutover: nothing was restored\n", path,
+                cut_error_format(&err, buf, sizeof(buf)));
+        cut_journal_close(j);
+        j = NULL;
+        status = EXIT_ERROR;
+    }
+    cut_snap_info_free(info);
+    *out = j;
+    return status;
+}
+
+int cli_journal_restored(cut_journal *j, const char *snapshot, const cut_snap_info *info)
+{
+    const char *path = cut_journal_path(j);
+    cut_error err;
+    cut_error_clear(&err);
+    int64_t run = 0;
+    int status = EXIT_GO;
     if (cut_journal_mark_restored(j, snapshot, info, &run, &err)) {
         status = fail("journal", &err);
     } else if (run) {
@@ -446,6 +477,5 @@ int cli_journal_restored(const char *path, const char *snapshot, const cut_snap_
         fprintf(stderr, "cutover: journal %s: no run took the snapshot %s; nothing recorded\n",
                 path, snapshot);
     }
-    cut_journal_close(j);
     return status;
 }

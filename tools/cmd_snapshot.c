@@ -408,7 +408,9 @@ static const char restore_help[] =
     "  --tables A,B       only these tables of the snapshot\n"
     "  --journal FILE     record the restore in this run journal: the run that took\n"
     "                     the snapshot gets a restore step, and the block its\n"
-    "                     interruption put on the target is lifted (cutover run)\n"
+    "                     interruption put on the target is lifted (cutover run);\n"
+    "                     refused, before anything is written, when the restore\n"
+    "                     goes to another database than that run's target\n"
     "  -q, --quiet        no progress on stderr\n"
     "  -h, --help         show this help\n"
     "\n"
@@ -443,9 +445,17 @@ int cmd_restore(int argc, char **argv)
         return usage_error("restore", "expects exactly one snapshot FILE");
     if (journal && tables_arg)
         return usage_error("restore", "--journal records a whole restore; drop --tables");
+    /* Checked before anything is written: the journal must name the run whose target
+       this restore puts back. */
+    cut_journal *j = NULL;
+    int status;
+    if (journal && (status = cli_journal_restore_check(journal, argv[optind], target, &j)))
+        return status;
     const char **tables = NULL;
-    if (tables_arg && !(o.tables = tables = split_list(tables_arg)))
+    if (tables_arg && !(o.tables = tables = split_list(tables_arg))) {
+        cut_journal_close(j);
         return EXIT_ERROR;
+    }
     cli_progress *prog = cli_progress_new(quiet);
     o.progress = cli_progress_fn;
     o.progress_ud = prog;
@@ -456,7 +466,7 @@ int cmd_restore(int argc, char **argv)
     cut_snap_info *info = NULL;
     int rc = cut_snapshot_restore(argv[optind], target, &o, &info, &err);
     cli_progress_free(prog);
-    int status = EXIT_OK;
+    status = EXIT_OK;
     int64_t rows = 0;
     for (int i = 0; info && i < info->ntables; i++)
         rows += info->tables[i].rows;
@@ -477,9 +487,10 @@ int cmd_restore(int argc, char **argv)
                "snapshot's (%.2f s)\n",
                info->ntables, info->ntables == 1 ? "" : "s", info->target, rows,
                rows == 1 ? "" : "s", info->seconds);
-        if (journal)
-            status = cli_journal_restored(journal, argv[optind], info);
+        if (j)
+            status = cli_journal_restored(j, argv[optind], info);
     }
+    cut_journal_close(j);
     cut_snap_info_free(info);
     free(tables);
     return status;

@@ -203,6 +203,18 @@ expect term.json '"verdict": "interrupted"'
 expect term.json '"name": "migrate", "status": "interrupted"'
 run 2 refused3.out "$CUTOVER" run -q gym.yaml
 expect refused3.out "run 3 (started"
+# Run 3's snapshot restored into another database puts nothing of run 3 back: with
+# --journal it is refused before anything is written, naming both targets; the block stays.
+"$CUTOVER_FIXTURE" sql --sqlite scratch.db "$CUT_SRCDIR/fixtures/gym-target.sqlite.sql" >/dev/null
+cp scratch.db scratch.orig
+run 2 elsewhere.out "$CUTOVER" restore cutover-run-3.cutsnap --target sqlite:scratch.db \
+    --journal cutover.db -q
+expect elsewhere.out "its target sqlite:$work/big/gym.db, and this restore goes to sqlite:scratch.db"
+expect elsewhere.out "nothing was restored"
+expect_not elsewhere.out "restored from its snapshot"
+cmp -s scratch.db scratch.orig || fail "scratch.db was written"
+run 2 refused4.out "$CUTOVER" run -q gym.yaml
+expect refused4.out "run 3 (started"
 run 0 restore.out "$CUTOVER" restore cutover-run-3.cutsnap --journal cutover.db -q
 expect restore.out "run 3 restored from its snapshot"
 run 0 term.txt "$CUTOVER" report 3
