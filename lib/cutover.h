@@ -575,6 +575,9 @@ typedef struct cut_runbook_opts {
     void *step_ud;
     volatile sig_atomic_t *cancel; /* set non-zero to stop: the open load is rolled back, the
                                       run is journaled interrupted */
+    int force; /* replace an existing snapshot file; without it, an existing o->snapshot is
+                  refused before anything (CUT_EINVAL, *run 0), and an existing default
+                  file fails the snapshot step */
 } cut_runbook_opts;
 
 void cut_runbook_opts_init(cut_runbook_opts *o);

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "driver.h"
@@ -290,6 +291,23 @@ static char *target_identity(const char *url)
     return id ? id : cut_url_redact(url);
 }
 
+/*
+ * A snapshot file that exists may be the only way back of an earlier run (a fixed
+ * --snapshot path in a script), or of a run of a journal since replaced (whose
+ * cutover-run-<id>.cutsnap this run's name repeats): like `cutover snapshot`, a run
+ * never replaces one unless told to (o->force).
+ */
+static int keep_snapshot(const char *path, cut_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return CUT_OK;
+    return cut_error_set(err, CUT_EINVAL,
+                         "snapshot %s exists; use --force to replace it (it may be the only copy "
+                         "to roll back to)",
+                         path);
+}
+
 static int blocked(runbook *b, const cut_jblock *blk, const char *target, cut_error *err)
 {
     char when[32];
@@ -335,6 +353,9 @@ int cut_runbook(cut_mapping *m, cut_journal *j, const cut_runbook_opts *o, int64
     if (!m->source || !m->target)
         return cut_error_set(err, CUT_EMAPPING, "%s: the mapping needs a source and a target URL",
                              m->path);
+    int rc;
+    if (o->snapshot && !o->resume && !o->force && (rc = keep_snapshot(o->snapshot, err)))
+        return rc;
     runbook b;
     memset(&b, 0, sizeof(b));
     b.m = m;
@@ -347,7 +368,7 @@ int cut_runbook(cut_mapping *m, cut_journal *j, const cut_runbook_opts *o, int64
     cut_snap_info *info = NULL;
     cut_error first; /* the error that decides the outcome, kept across the rollback */
     cut_error_clear(&first);
-    int rc, first_rc = CUT_OK, migrated = 0, rolled_back = 0;
+    int first_rc = CUT_OK, migrated = 0, rolled_back = 0;
     const char *end = "error";
     step s;
     cut_run_opts ro;
@@ -478,7 +499,9 @@ int cut_runbook(cut_mapping *m, cut_journal *j, const cut_runbook_opts *o, int64
         }
         if ((rc = step_start(&b, CUT_STEP_SNAPSHOT, &s, err)))
             goto finish;
-        rc = cut_snapshot_mapping(m, snap_path, &so, &info, err);
+        rc = o->force ? CUT_OK : keep_snapshot(snap_path, err);
+        if (rc == CUT_OK)
+            rc = cut_snapshot_mapping(m, snap_path, &so, &info, err);
         int64_t rows = -1;
         free(detail);
         if (rc == CUT_OK) {

@@ -143,7 +143,9 @@ static const char run_help[] =
     "  --production       the production run\n"
     "  --journal FILE     the run journal (default: cutover.db beside the mapping)\n"
     "  --snapshot FILE    the snapshot to write (default: cutover-run-<id>.cutsnap\n"
-    "                     beside the journal)\n"
+    "                     beside the journal); an existing FILE is kept (it may be the\n"
+    "                     only copy to roll back to) and the run refused, unless --force\n"
+    "  --force            replace an existing snapshot FILE\n"
     "  --no-rollback      on No-Go or error, keep the failed state for investigation\n"
     "                     (the journal says so; cutover restore puts it back)\n"
     "  --resume           continue the interrupted run on this target: keep the tables\n"
@@ -165,6 +167,7 @@ int cmd_run(int argc, char **argv)
                                          {"production", no_argument, 0, 'P'},
                                          {"journal", required_argument, 0, 'J'},
                                          {"snapshot", required_argument, 0, 'S'},
+                                         {"force", no_argument, 0, 'f'},
                                          {"no-rollback", no_argument, 0, 'N'},
                                          {"resume", no_argument, 0, 'r'},
                                          {"jobs", required_argument, 0, 'j'},
@@ -181,6 +184,9 @@ int cmd_run(int argc, char **argv)
         case 'P': o.kind = CUT_RUN_PRODUCTION; kinds |= 2; break;
         case 'J': journal = optarg; break;
         case 'S': o.snapshot = optarg; break;
+        case 'f':
+            o.force = 1;
+            break;
         case 'N': o.no_rollback = 1; break;
         case 'r': o.resume = 1; break;
         case 'j': {
@@ -208,6 +214,15 @@ int cmd_run(int argc, char **argv)
     if (o.resume && o.snapshot)
         return usage("run", "--resume keeps the interrupted run's snapshot; drop --snapshot",
                      NULL);
+    /* Refused before anything, as `cutover snapshot` does: the file may be the only way
+       back of an earlier run. */
+    if (o.snapshot && !o.force && access(o.snapshot, F_OK) == 0) {
+        fprintf(stderr,
+                "cutover run: %s exists; use --force to replace it (it may be the only copy to "
+                "roll back to)\n",
+                o.snapshot);
+        return EXIT_ERROR;
+    }
     cut_error err;
     cut_error_clear(&err);
     cut_mapping *m = NULL;

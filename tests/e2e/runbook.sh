@@ -25,6 +25,8 @@ for c in run runs report; do
     run 0 help.out "$CUTOVER" $c --help
     expect help.out "Usage: cutover $c"
 done
+run 0 help.out "$CUTOVER" run --help
+expect help.out "--force"
 run 0 help.out "$CUTOVER" --help
 expect help.out "run MAPPING"
 run 2 u.out "$CUTOVER" run
@@ -223,6 +225,24 @@ expect term.txt "since then: restored from $work/big/cutover-run-3.cutsnap"
 # The block is gone: the next run starts.
 run 0 again.out "$CUTOVER" run -q gym.yaml
 expect again.out "run 4  rehearsal  Go"
+
+# ------------------------- a run never replaces an existing snapshot unasked
+# It may be the only way back: the operator's own (--snapshot), or an earlier run's
+# cutover-run-<id>.cutsnap that a run of another journal would name the same.
+run 0 mine.out "$CUTOVER" snapshot gym.yaml -o mine.cutsnap -q
+cp mine.cutsnap mine.orig
+run 2 over.out "$CUTOVER" run -q gym.yaml --snapshot mine.cutsnap
+expect over.out "mine.cutsnap exists; use --force to replace it"
+cmp -s mine.cutsnap mine.orig || fail "run --snapshot replaced an existing snapshot"
+run 0 over.runs "$CUTOVER" runs
+expect_not over.runs "    5  rehearsal"
+cp cutover-run-1.cutsnap run1.orig
+run 2 fresh.out "$CUTOVER" run -q gym.yaml --journal fresh.db
+expect fresh.out "cutover-run-1.cutsnap exists; use --force to replace it"
+cmp -s cutover-run-1.cutsnap run1.orig || fail "another journal's run 1 replaced cutover-run-1.cutsnap"
+run 0 forced.out "$CUTOVER" run -q gym.yaml --snapshot mine.cutsnap --force
+expect forced.out "run 5  rehearsal  Go"
+expect forced.out "snapshot  $work/big/mine.cutsnap"
 
 # ------------------------------------- a journal opened by several at once
 # A run creates its journal while a report opens it: 8 processes open one new journal
