@@ -130,6 +130,13 @@ char *cut_url_redact(const char *text);
  * Text that does not parse is the same only byte for byte.
  */
 int cut_url_same_database(const char *a, const char *b);
+/*
+ * When url (redacted or not) holds a password: where a command that gets the URL
+ * without it (a restore from a snapshot, which records no password) must find it,
+ * as a clause for a message ("set PGPASSWORD or use ~/.pgpass, or give --target
+ * URL with the password"). "" when url holds no password. Static storage.
+ */
+const char *cut_url_password_hint(const char *url);
 
 /* ------------------------------------------------------ logical types */
 

@@ -1346,6 +1346,15 @@ int cut_journal_find_block(cut_journal *j, const char *target, cut_jblock *b, cu
     return CUT_OK;
 }
 
+char *cut_journal_way_back(const char *snapshot, const char *journal, const char *target)
+{
+    const char *hint = cut_url_password_hint(target);
+    return cut_asprintf("'cutover restore %s --journal %s'%s%s%s", snapshot ? snapshot : "SNAPSHOT",
+                        journal,
+                        *hint ? " (the snapshot does not record the target's password: " : "", hint,
+                        *hint ? ")" : "");
+}
+
 /* The latest run that took the snapshot at path (absolute); *r NULL when none did. */
 static int run_of_snapshot(cut_journal *j, const char *path, cut_jrun **r, cut_error *err)
 {

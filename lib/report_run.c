@@ -153,6 +153,7 @@ static char *verdict_text(const cut_jrun *r, const char *journal)
     const cut_jstep *restore = find_step(r, CUT_STEP_RESTORE);
     const cut_jstep *stop = stopped_step(r);
     const char *o = r->outcome;
+    char *way = NULL; /* the restore command, with where its password comes from */
     if (strcmp(o, "go") == 0) {
         cut_buf_printf(&b, "every table's counts add up and its digests are equal");
     } else if (strcmp(o, "running") == 0) {
@@ -164,12 +165,12 @@ static char *verdict_text(const cut_jrun *r, const char *journal)
             cut_buf_printf(&b, " (%s)", r->detail);
         if (r->cleared)
             cut_buf_printf(&b, "; since then: %s", r->cleared);
-        else
+        else if ((way = cut_journal_way_back(r->snapshot, journal, r->target)))
             cut_buf_printf(&b,
                            "; the target may hold part of a migration, and the next run refuses "
                            "to start until this one is resumed (cutover run --resume) or its "
-                           "snapshot restored (cutover restore %s --journal %s)",
-                           r->snapshot ? r->snapshot : "SNAPSHOT", journal);
+                           "snapshot restored: %s",
+                           way);
     } else {
         if (strcmp(o, "no-go") == 0) {
             const char *g = gate && gate->detail ? gate->detail : "verification failed";
@@ -184,16 +185,18 @@ static char *verdict_text(const cut_jrun *r, const char *journal)
         else if (restore && strcmp(restore->status, "failed") == 0)
             cut_buf_printf(&b, ". The rollback failed: the target keeps the failed state (%s)",
                            restore->detail ? restore->detail : "restore failed");
-        else if (r->no_rollback && find_step(r, CUT_STEP_MIGRATE))
+        else if (r->no_rollback && find_step(r, CUT_STEP_MIGRATE) &&
+                 (way = cut_journal_way_back(r->snapshot, journal, r->target)))
             cut_buf_printf(&b,
                            ". Not rolled back (--no-rollback): the target keeps the failed state "
-                           "for investigation; 'cutover restore %s --journal %s' puts it back",
-                           r->snapshot ? r->snapshot : "SNAPSHOT", journal);
+                           "for investigation; to put it back: %s",
+                           way);
         else if (!find_step(r, CUT_STEP_MIGRATE))
             cut_buf_printf(&b, ". The target was not written");
     }
     char *s = cut_strdup(cut_buf_cstr(&b));
     cut_buf_free(&b);
+    free(way);
     return s;
 }
 

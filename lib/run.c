@@ -311,33 +311,40 @@ static int keep_snapshot(const char *path, cut_error *err)
 static int blocked(runbook *b, const cut_jblock *blk, const char *target, cut_error *err)
 {
     char when[32];
-    const char *jp = cut_journal_path(b->j);
     cut_utc_iso(blk->started, when, sizeof(when));
+    char *way = cut_journal_way_back(blk->snapshot[0] ? blk->snapshot : NULL,
+                                     cut_journal_path(b->j), target);
+    int rc = CUT_OK;
     switch (blk->kind) {
     case CUT_BLOCK_RUNNING:
-        return cut_error_set(err, CUT_ESTATE,
-                             "run %" PRId64 " (pid %" PRId64 ", started %s) is still running on "
-                             "%s; wait for it to finish",
-                             blk->run, blk->pid, when, target);
+        rc = cut_error_set(err, CUT_ESTATE,
+                           "run %" PRId64 " (pid %" PRId64 ", started %s) is still running on "
+                           "%s; wait for it to finish",
+                           blk->run, blk->pid, when, target);
+        break;
     case CUT_BLOCK_OTHER_HOST:
-        return cut_error_set(
+        rc = cut_error_set(
             err, CUT_ESTATE,
             "run %" PRId64 " on %s is marked running by host %s (pid %" PRId64 ", started %s); "
             "from this host cutover cannot tell whether that process is still alive. Let it "
-            "finish, or run cutover there; if it is gone, put the target back with "
-            "'cutover restore %s --journal %s', which lifts the block",
-            blk->run, target, blk->host, blk->pid, when,
-            blk->snapshot[0] ? blk->snapshot : "SNAPSHOT", jp);
+            "finish, or run cutover there; if it is gone, put the target back with %s, which "
+            "lifts the block",
+            blk->run, target, blk->host, blk->pid, when, way ? way : "cutover restore");
+        break;
     case CUT_BLOCK_INTERRUPTED:
-        return cut_error_set(
+        rc = cut_error_set(
             err, CUT_ESTATE,
             "run %" PRId64 " (started %s) was interrupted during %s; the target %s may hold "
             "part of a migration. Either continue that run: 'cutover run %s --resume', or put "
-            "the target back as it was before run %" PRId64 ": 'cutover restore %s --journal %s'",
+            "the target back as it was before run %" PRId64 ": %s",
             blk->run, when, blk->step[0] ? blk->step : "its run", target, blk->mapping, blk->run,
-            blk->snapshot[0] ? blk->snapshot : "SNAPSHOT", jp);
-    default: return CUT_OK;
+            way ? way : "cutover restore");
+        break;
+    default:
+        break;
     }
+    free(way);
+    return rc;
 }
 
 int cut_runbook(cut_mapping *m, cut_journal *j, const cut_runbook_opts *o, int64_t *run,
@@ -620,9 +627,11 @@ finish:
     if (migrated && strcmp(end, "go") != 0 && strcmp(end, "interrupted") != 0) {
         free(detail);
         if (o->no_rollback) {
+            char *way = cut_journal_way_back(b.snapshot, cut_journal_path(j), tgt_red);
             detail = cut_asprintf("--no-rollback: the target keeps the failed state for "
-                                  "investigation; 'cutover restore %s --journal %s' puts it back",
-                                  b.snapshot ? b.snapshot : "SNAPSHOT", cut_journal_path(j));
+                                  "investigation; to put it back: %s",
+                                  way ? way : "cutover restore");
+            free(way);
             step_skip(&b, CUT_STEP_RESTORE, detail);
         } else if (!b.snapshot) {
             step_skip(&b, CUT_STEP_RESTORE, "no snapshot to restore");

@@ -2498,8 +2498,18 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
         goto done;
     }
     in->target = cut_url_redact(url);
-    if ((rc = cut_connect(url, CUT_OPEN_WRITE, &c, err)))
+    if ((rc = cut_connect(url, CUT_OPEN_WRITE, &c, err))) {
+        /* The recorded URL lost its password: say where it must come from instead. */
+        const char *hint = target_url ? "" : cut_url_password_hint(s->source);
+        if (*hint) {
+            char was[sizeof(err->msg)];
+            snprintf(was, sizeof(was), "%s", err->msg);
+            cut_error_set(err, rc,
+                          "%s (the snapshot does not record passwords, and %s held one: %s)", was,
+                          s->source, hint);
+        }
         goto done;
+    }
     if (!c->drv->tx_begin || !c->drv->truncate || !c->drv->load_open) {
         rc = cut_error_set(err, CUT_EUNSUPPORTED, "%s cannot be restored into", c->drv->name);
         goto done;

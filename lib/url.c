@@ -565,3 +565,22 @@ int cut_url_same_database(const char *a, const char *b)
         return strcmp(a, b) == 0;
     return strcmp(ia, ib) == 0;
 }
+
+const char *cut_url_password_hint(const char *url)
+{
+    cut_error err;
+    cut_error_clear(&err);
+    cut_url *u = NULL;
+    if (!url || cut_url_parse(url, &u, &err) != CUT_OK)
+        return "";
+    int has_pw = u->password != NULL;
+    for (int i = 0; i < u->nparams && !has_pw; i++)
+        has_pw = secret_key(u->keys[i], strlen(u->keys[i]));
+    const char *hint = "";
+    if (has_pw && strcmp(u->scheme, "postgresql") == 0)
+        hint = "set PGPASSWORD or use ~/.pgpass, or give --target URL with the password";
+    else if (has_pw && strcmp(u->scheme, "mysql") == 0)
+        hint = "set MYSQL_PWD, or give --target URL with the password";
+    cut_url_free(u);
+    return hint;
+}

@@ -492,6 +492,18 @@ static void test_same_database_ignores_spelling_and_credentials(void **state)
     assert_false(cut_url_same_database(NULL, "sqlite:x.db"));
 }
 
+static void test_password_hint_names_the_driver_s_sources(void **state)
+{
+    (void)state;
+    assert_non_null(strstr(cut_url_password_hint("postgresql://u:***@h/db"), "PGPASSWORD"));
+    assert_non_null(strstr(cut_url_password_hint("postgresql://u:pw@h/db"), "~/.pgpass"));
+    assert_non_null(strstr(cut_url_password_hint("postgresql://u@h/db?password=***"), "--target"));
+    assert_non_null(strstr(cut_url_password_hint("mysql://u:***@h/db"), "MYSQL_PWD"));
+    assert_string_equal(cut_url_password_hint("postgresql://u@h/db"), "");
+    assert_string_equal(cut_url_password_hint("sqlite:gym.db"), "");
+    assert_string_equal(cut_url_password_hint(NULL), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -518,6 +530,7 @@ int main(void)
         cmocka_unit_test(test_unencoded_specials_in_password_are_not_echoed),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_same_database_ignores_spelling_and_credentials),
+        cmocka_unit_test(test_password_hint_names_the_driver_s_sources),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
