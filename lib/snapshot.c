@@ -729,8 +729,11 @@ static int snap_open(const char *path, snap **out, cut_error *err)
             rc = corrupt(err, s, "footer: missing at the end of the file (%" PRIu64
                                  " bytes): the snapshot is truncated or was appended to",
                          s->size);
-        else
-            rc = corrupt(err, s, "not a cutover snapshot (.cutsnap)");
+        else if (nhead < 4) /* too short to tell: what is left of one, most likely */
+            rc = corrupt(err, s, "%" PRIu64 " bytes: too short for a snapshot (truncated?)",
+                         s->size);
+        else /* the wrong file was given: not a damaged snapshot, a usage error */
+            rc = cut_error_set(err, CUT_EINVAL, "%s: not a cutover snapshot (.cutsnap)", path);
         goto done;
     }
     s->version = get_le32(f + 16);

@@ -321,7 +321,7 @@ static const char inspect_help[] =
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: 0 the file checks out, 1 it is damaged (the table and frame are\n"
-    "named), 2 usage error, unreadable file, or a newer format.\n";
+    "named), 2 usage error, unreadable file, not a snapshot, or a newer format.\n";
 
 int cmd_inspect(int argc, char **argv)
 {
@@ -416,7 +416,8 @@ static const char restore_help[] =
     "\n"
     "Exit status: 0 restored and every digest equal; 1 the snapshot is damaged, or a\n"
     "table read back differs (nothing was committed); 2 usage or runtime error\n"
-    "(missing table, different columns, connection, interrupted: nothing committed).\n";
+    "(FILE not a snapshot, missing table, different columns, connection,\n"
+    "interrupted: nothing committed).\n";
 
 int cmd_restore(int argc, char **argv)
 {
