@@ -229,6 +229,20 @@ static int load_history(cut_journal *j, const cut_jrun *r, cut_jrun ***out, int 
     return CUT_OK;
 }
 
+/*
+ * The status shown for a verified table. verify calls a table "mismatch" when its
+ * digests differ or when its rejects are over max_rejects; with equal digests only
+ * the second can hold, and "mismatch" beside "equal" would say what did not happen.
+ * (JSON keeps "mismatch": its schema is stable, and it carries the counts.)
+ */
+static const char *verify_status(const cut_jtable *v)
+{
+    if (strcmp(v->status, "mismatch") == 0 && v->expected && v->actual &&
+        strcmp(v->expected, v->actual) == 0)
+        return "rejects over max_rejects";
+    return v->status;
+}
+
 /* ------------------------------------------------------------- text */
 
 static void text_tables(const cut_jrun *r, FILE *out)
@@ -250,7 +264,7 @@ static void text_tables(const cut_jrun *r, FILE *out)
         const cut_jtable *m = find_table(r, "migrate", names[i]);
         const cut_jtable *t = v ? v : m;
         char tg[24] = "-";
-        const char *dg = "-", *st = t ? t->status : "-";
+        const char *dg = "-", *st = v ? verify_status(v) : t ? t->status : "-";
         if (v && v->target_rows >= 0)
             snprintf(tg, sizeof(tg), "%" PRId64, v->target_rows);
         if (v && strcmp(v->status, "failed") != 0 && v->expected && v->actual)
@@ -1019,8 +1033,9 @@ static void html_tables(const cut_jrun *r, FILE *out)
                   out);
         else
             fputs("<td>-</td>", out);
-        const char *st = v ? v->status : m ? (strcmp(m->status, "ok") == 0 ? "migrated" : m->status)
-                                           : "not run";
+        const char *st = v   ? verify_status(v)
+                         : m ? (strcmp(m->status, "ok") == 0 ? "migrated" : m->status)
+                             : "not run";
         fprintf(out, "<td><span class=\"pill %s\">", v ? pill_class(v->status)
                                                        : m ? pill_class(m->status) : "muted");
         html_esc(out, st);

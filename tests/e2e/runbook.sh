@@ -89,6 +89,9 @@ expect run4.out "changed  id=5002"
 expect run4.out "email: expected 'new."
 expect run4.out "target has 'NEW."
 expect run4.out "bookings: 1 rejected row exceeds max_rejects (0)"
+# bookings' digests are equal: its No-Go is its reject, and its status says so.
+[ "$(row_of run4.out bookings)" = " 12000 0 1 11999 11999 equal rejects over max_rejects" ] ||
+    fail "bookings' row: $(row_of run4.out bookings)"
 expect run4.out "  bookings: 1 row in gym.rejects/bookings.rejects.jsonl"
 expect run4.out "restore: digests read back against the snapshot taken before migrate"
 expect run4.out "Rolled back: the target was restored from the snapshot"
@@ -104,6 +107,8 @@ digests cutover-run-4.cutsnap > run4.dig
 cmp -s before.dig run4.dig || fail "the run's snapshot differs from the independent one"
 run 0 rep4.out "$CUTOVER" report 4
 expect rep4.out "run 4  rehearsal  No-Go, rolled back"
+run 0 rep4h.out "$CUTOVER" report 4 --format html -o rep4.html
+expect rep4.html "rejects over max_rejects</span>"
 
 # --------------------------------------------------- 4. the JSON report
 run 0 rep4.json "$CUTOVER" report 4 --format json
