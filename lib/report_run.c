@@ -1390,6 +1390,26 @@ static int64_t rows_now(const char *step, int64_t src, int64_t tgt)
     return -1;
 }
 
+/* A run's outcome in the history's words ("interrupted in migrate: BLOCKS the target"). */
+static void outcome_words(const cut_jrun *r, char *oc, size_t size)
+{
+    const char *rb = rollback_state(r);
+    const cut_jstep *stop = stopped_step(r);
+    if (strcmp(r->outcome, "interrupted") == 0) {
+        const char *then = !r->cleared                               ? ": BLOCKS the target"
+                           : strncmp(r->cleared, "resumed", 7) == 0  ? ", resumed"
+                           : strncmp(r->cleared, "restored", 8) == 0 ? ", restored"
+                                                                     : "";
+        snprintf(oc, size, "interrupted in %s%s", stop ? stop->name : "?", then);
+    } else if (strcmp(r->outcome, "error") == 0) {
+        snprintf(oc, size, "error in %s%s", stop ? stop->name : "?",
+                 r->rolled_back ? ", rolled back" : "");
+    } else {
+        snprintf(oc, size, "%s%s%s%s", r->outcome, rb ? ", " : "", rb ? rb : "",
+                 r->resumed_from ? " (resumed)" : "");
+    }
+}
+
 int cut_report_runs(cut_journal *j, cut_mapping *m, FILE *out, cut_error *err)
 {
     cut_jrun **all = NULL;
@@ -1409,30 +1429,29 @@ int cut_report_runs(cut_journal *j, cut_mapping *m, FILE *out, cut_error *err)
     }
     fprintf(out, "journal %s: %d run%s%s%s\n\n", cut_journal_path(j), nall, nall == 1 ? "" : "s",
             m ? " of " : "", m ? m->path : "");
-    fprintf(out, "%5s  %-10s  %-23s  %9s  %-36s  %s\n", "run", "kind", "started", "took",
+    /* The outcome column is as wide as its widest entry: "interrupted in migrate: BLOCKS
+       the target", the one that matters most, must not push its mapping out of line. */
+    char(*oc)[96] = calloc((size_t)nall, sizeof(*oc));
+    if (!oc) {
+        cut_jrun_list_free(all, nall);
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    }
+    int ow = (int)strlen("outcome");
+    for (int i = 0; i < nall; i++) {
+        outcome_words(all[i], oc[i], sizeof(oc[i]));
+        if ((int)strlen(oc[i]) > ow)
+            ow = (int)strlen(oc[i]);
+    }
+    fprintf(out, "%5s  %-10s  %-23s  %9s  %-*s  %s\n", "run", "kind", "started", "took", ow,
             "outcome", "mapping");
     for (int i = 0; i < nall; i++) {
         const cut_jrun *r = all[i];
-        char oc[96];
-        const char *rb = rollback_state(r);
-        const cut_jstep *stop = stopped_step(r);
-        if (strcmp(r->outcome, "interrupted") == 0) {
-            const char *then = !r->cleared                               ? ": BLOCKS the target"
-                               : strncmp(r->cleared, "resumed", 7) == 0  ? ", resumed"
-                               : strncmp(r->cleared, "restored", 8) == 0 ? ", restored"
-                                                                         : "";
-            snprintf(oc, sizeof(oc), "interrupted in %s%s", stop ? stop->name : "?", then);
-        } else if (strcmp(r->outcome, "error") == 0) {
-            snprintf(oc, sizeof(oc), "error in %s%s", stop ? stop->name : "?",
-                     r->rolled_back ? ", rolled back" : "");
-        } else
-            snprintf(oc, sizeof(oc), "%s%s%s%s", r->outcome, rb ? ", " : "", rb ? rb : "",
-                     r->resumed_from ? " (resumed)" : "");
         const char *base = strrchr(r->mapping, '/');
-        fprintf(out, "%5" PRId64 "  %-10s  %-23s  %9s  %-36s  %s (%.8s)\n", r->id, r->kind,
-                fmt_time(r->started, t1, sizeof(t1)), fmt_dur(run_seconds(r), d1, sizeof(d1)),
-                oc, base ? base + 1 : r->mapping, r->mapping_hash);
+        fprintf(out, "%5" PRId64 "  %-10s  %-23s  %9s  %-*s  %s (%.8s)\n", r->id, r->kind,
+                fmt_time(r->started, t1, sizeof(t1)), fmt_dur(run_seconds(r), d1, sizeof(d1)), ow,
+                oc[i], base ? base + 1 : r->mapping, r->mapping_hash);
     }
+    free(oc);
 
     /* The rehearsals of one mapping: the given one, else the latest run's. */
     const char *hash = m ? m->hash : all[nall - 1]->mapping_hash;

@@ -210,6 +210,13 @@ expect term.json '"verdict": "interrupted"'
 expect term.json '"name": "migrate", "status": "interrupted"'
 run 2 refused3.out "$CUTOVER" run -q gym.yaml
 expect refused3.out "run 3 (started"
+# The history's columns line up, the long "BLOCKS the target" outcome included.
+run 0 term.runs "$CUTOVER" runs
+expect term.runs "interrupted in migrate: BLOCKS the target"
+awk '/^  run  kind/ { col = index($0, "mapping") }
+     col && /gym.yaml \(/ { n++; if (index($0, "gym.yaml (") != col) bad = 1 }
+     END { exit !(col && n == 3 && !bad) }' term.runs ||
+    { fail "cutover runs: the mapping column is out of line"; cat term.runs >&2; }
 # Run 3's snapshot restored into another database puts nothing of run 3 back: with
 # --journal it is refused before anything is written, naming both targets; the block stays.
 "$CUTOVER_FIXTURE" sql --sqlite scratch.db "$CUT_SRCDIR/fixtures/gym-target.sqlite.sql" >/dev/null
