@@ -123,6 +123,20 @@ void cut_url_free(cut_url *url);
 const char *cut_url_param(const cut_url *url, const char *key);
 /* Writes text with any password replaced by "***" into a new string (caller frees). */
 char *cut_url_redact(const char *text);
+/*
+ * 1 when URLs a and b name the same database, 0 otherwise: the same driver, host,
+ * port and database (defaults filled in; user and password do not count, shown or
+ * "***"), or for sqlite: and csv: the same file or directory by its absolute path.
+ * Text that does not parse is the same only byte for byte.
+ */
+int cut_url_same_database(const char *a, const char *b);
+/*
+ * When url (redacted or not) holds a password: where a command that gets the URL
+ * without it (a restore from a snapshot, which records no password) must find it,
+ * as a clause for a message ("set PGPASSWORD or use ~/.pgpass, or give --target
+ * URL with the password"). "" when url holds no password. Static storage.
+ */
+const char *cut_url_password_hint(const char *url);
 
 /* ------------------------------------------------------ logical types */
 
@@ -575,6 +589,9 @@ typedef struct cut_runbook_opts {
     void *step_ud;
     volatile sig_atomic_t *cancel; /* set non-zero to stop: the open load is rolled back, the
                                       run is journaled interrupted */
+    int force; /* replace an existing snapshot file; without it, an existing o->snapshot is
+                  refused before anything (CUT_EINVAL, *run 0), and an existing default
+                  file fails the snapshot step */
 } cut_runbook_opts;
 
 void cut_runbook_opts_init(cut_runbook_opts *o);
@@ -598,11 +615,24 @@ int cut_runbook(cut_mapping *m, cut_journal *j, const cut_runbook_opts *o, int64
                 cut_run_outcome *outcome, cut_error *err);
 
 /*
+ * Before a restore recorded in j: *run = the run of j that took snapshot_path
+ * (matched by absolute path), or 0 when none did. When target (the URL the
+ * restore goes to, its password shown or not: --target, else the database the
+ * snapshot records) names another database than that run's target
+ * (cut_url_same_database), CUT_EINVAL names both: recording such a restore
+ * would lift the block on a target that was not put back.
+ */
+int cut_journal_restore_check(cut_journal *j, const char *snapshot_path, const char *target,
+                              int64_t *run, cut_error *err);
+
+/*
  * Records in j that snapshot_path was restored (by `cutover restore --journal`):
  * the run that took that snapshot (matched by absolute path) gets a restore
  * step, and a block it held on its target is lifted. info (may be NULL) is
- * what cut_snapshot_restore returned. *run = that run's id, or 0 when no run
- * of j took this snapshot (nothing is written then).
+ * what cut_snapshot_restore returned; when its target is another database than
+ * the run's, CUT_EINVAL as cut_journal_restore_check, and nothing is written.
+ * *run = that run's id, or 0 when no run of j took this snapshot (nothing is
+ * written then).
  */
 int cut_journal_mark_restored(cut_journal *j, const char *snapshot_path,
                               const cut_snap_info *info, int64_t *run, cut_error *err);

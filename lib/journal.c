@@ -11,6 +11,7 @@
  * that no password of the run's URLs can reach the file.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1345,23 +1346,80 @@ int cut_journal_find_block(cut_journal *j, const char *target, cut_jblock *b, cu
     return CUT_OK;
 }
 
+char *cut_journal_way_back(const char *snapshot, const char *journal, const char *target)
+{
+    const char *hint = cut_url_password_hint(target);
+    return cut_asprintf("'cutover restore %s --journal %s'%s%s%s", snapshot ? snapshot : "SNAPSHOT",
+                        journal,
+                        *hint ? " (the snapshot does not record the target's password: " : "", hint,
+                        *hint ? ")" : "");
+}
+
+/* The latest run that took the snapshot at path (absolute); *r NULL when none did. */
+static int run_of_snapshot(cut_journal *j, const char *path, cut_jrun **r, cut_error *err)
+{
+    *r = NULL;
+    sqlite3_stmt *st;
+    int rc =
+        prepare(j, "SELECT " RUN_COLUMNS " FROM runs WHERE snapshot = ? ORDER BY id DESC LIMIT 1",
+                &st, err);
+    if (rc)
+        return rc;
+    bind_text(j, st, 1, path);
+    if (sqlite3_step(st) == SQLITE_ROW && !(*r = read_run(st)))
+        rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/*
+ * A restore puts r's target back only when it went there. Recorded after a restore
+ * into another database (a scratch copy, a rehearsal server), it would say r was
+ * rolled back and lift the block on a target that still holds the half-migration.
+ */
+static int check_restore_target(const cut_jrun *r, const char *snapshot, const char *target,
+                                cut_error *err)
+{
+    if (!target || !r->target || cut_url_same_database(target, r->target))
+        return CUT_OK;
+    char *shown = cut_url_redact(target);
+    int rc = cut_error_set(
+        err, CUT_EINVAL,
+        "run %" PRId64 " took the snapshot %s of its target %s, and this restore goes to %s: "
+        "recording it would say run %" PRId64 "'s target was put back, and lift the block on "
+        "it, when it was not. Restore into %s to put it back, or leave out --journal to "
+        "restore into %s without recording it",
+        r->id, snapshot, r->target, shown ? shown : "another database", r->id, r->target,
+        shown ? shown : "that database");
+    free(shown);
+    return rc;
+}
+
+int cut_journal_restore_check(cut_journal *j, const char *snapshot_path, const char *target,
+                              int64_t *run, cut_error *err)
+{
+    *run = 0;
+    char *abs = realpath(snapshot_path, NULL);
+    const char *path = abs ? abs : snapshot_path;
+    cut_jrun *r = NULL;
+    int rc = run_of_snapshot(j, path, &r, err);
+    if (rc == CUT_OK && r && (rc = check_restore_target(r, path, target, err)) == CUT_OK)
+        *run = r->id;
+    cut_jrun_free(r);
+    free(abs);
+    return rc;
+}
+
 int cut_journal_mark_restored(cut_journal *j, const char *snapshot_path,
                               const cut_snap_info *info, int64_t *run, cut_error *err)
 {
     *run = 0;
     char *abs = realpath(snapshot_path, NULL);
     const char *path = abs ? abs : snapshot_path;
-    sqlite3_stmt *st;
-    int rc =
-        prepare(j, "SELECT " RUN_COLUMNS " FROM runs WHERE snapshot = ? ORDER BY id DESC LIMIT 1",
-                &st, err);
     cut_jrun *r = NULL;
-    if (rc == CUT_OK) {
-        bind_text(j, st, 1, path);
-        if (sqlite3_step(st) == SQLITE_ROW && !(r = read_run(st)))
-            rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
-        sqlite3_finalize(st);
-    }
+    int rc = run_of_snapshot(j, path, &r, err);
+    if (rc == CUT_OK && r && info)
+        rc = check_restore_target(r, path, info->target, err);
     if (rc || !r)
         goto done;
     /* A run still marked running whose process is gone becomes interrupted first. */
@@ -1387,6 +1445,7 @@ int cut_journal_mark_restored(cut_journal *j, const char *snapshot_path,
         rc = cut_journal_put_snap(j, r->id, "restore", info, err);
     if (rc == CUT_OK && ok) {
         char how[1200];
+        sqlite3_stmt *st;
         snprintf(how, sizeof(how), "restored from %s at %s", path,
                  cut_utc_iso(now, when, sizeof(when)));
         if ((rc = prepare(j,

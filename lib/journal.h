@@ -198,6 +198,14 @@ int cut_journal_reap(cut_journal *j, cut_error *err);
  */
 int cut_journal_find_block(cut_journal *j, const char *target, cut_jblock *b, cut_error *err);
 
+/*
+ * The way back of a run, as a command to copy: "'cutover restore SNAPSHOT --journal
+ * JOURNAL'" (snapshot NULL: SNAPSHOT), followed, when target (the run's redacted
+ * target) held a password, by where the restore must find it: a snapshot records
+ * none. Caller frees.
+ */
+char *cut_journal_way_back(const char *snapshot, const char *journal, const char *target);
+
 /* -------------------------------------------------------- lib/run.c */
 
 /* Sums the driver estimates of the rows of m's source tables and of its target tables

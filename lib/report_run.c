@@ -153,6 +153,7 @@ static char *verdict_text(const cut_jrun *r, const char *journal)
     const cut_jstep *restore = find_step(r, CUT_STEP_RESTORE);
     const cut_jstep *stop = stopped_step(r);
     const char *o = r->outcome;
+    char *way = NULL; /* the restore command, with where its password comes from */
     if (strcmp(o, "go") == 0) {
         cut_buf_printf(&b, "every table's counts add up and its digests are equal");
     } else if (strcmp(o, "running") == 0) {
@@ -164,12 +165,12 @@ static char *verdict_text(const cut_jrun *r, const char *journal)
             cut_buf_printf(&b, " (%s)", r->detail);
         if (r->cleared)
             cut_buf_printf(&b, "; since then: %s", r->cleared);
-        else
+        else if ((way = cut_journal_way_back(r->snapshot, journal, r->target)))
             cut_buf_printf(&b,
                            "; the target may hold part of a migration, and the next run refuses "
                            "to start until this one is resumed (cutover run --resume) or its "
-                           "snapshot restored (cutover restore %s --journal %s)",
-                           r->snapshot ? r->snapshot : "SNAPSHOT", journal);
+                           "snapshot restored: %s",
+                           way);
     } else {
         if (strcmp(o, "no-go") == 0) {
             const char *g = gate && gate->detail ? gate->detail : "verification failed";
@@ -184,16 +185,18 @@ static char *verdict_text(const cut_jrun *r, const char *journal)
         else if (restore && strcmp(restore->status, "failed") == 0)
             cut_buf_printf(&b, ". The rollback failed: the target keeps the failed state (%s)",
                            restore->detail ? restore->detail : "restore failed");
-        else if (r->no_rollback && find_step(r, CUT_STEP_MIGRATE))
+        else if (r->no_rollback && find_step(r, CUT_STEP_MIGRATE) &&
+                 (way = cut_journal_way_back(r->snapshot, journal, r->target)))
             cut_buf_printf(&b,
                            ". Not rolled back (--no-rollback): the target keeps the failed state "
-                           "for investigation; 'cutover restore %s --journal %s' puts it back",
-                           r->snapshot ? r->snapshot : "SNAPSHOT", journal);
+                           "for investigation; to put it back: %s",
+                           way);
         else if (!find_step(r, CUT_STEP_MIGRATE))
             cut_buf_printf(&b, ". The target was not written");
     }
     char *s = cut_strdup(cut_buf_cstr(&b));
     cut_buf_free(&b);
+    free(way);
     return s;
 }
 
@@ -226,6 +229,20 @@ static int load_history(cut_journal *j, const cut_jrun *r, cut_jrun ***out, int 
     return CUT_OK;
 }
 
+/*
+ * The status shown for a verified table. verify calls a table "mismatch" when its
+ * digests differ or when its rejects are over max_rejects; with equal digests only
+ * the second can hold, and "mismatch" beside "equal" would say what did not happen.
+ * (JSON keeps "mismatch": its schema is stable, and it carries the counts.)
+ */
+static const char *verify_status(const cut_jtable *v)
+{
+    if (strcmp(v->status, "mismatch") == 0 && v->expected && v->actual &&
+        strcmp(v->expected, v->actual) == 0)
+        return "rejects over max_rejects";
+    return v->status;
+}
+
 /* ------------------------------------------------------------- text */
 
 static void text_tables(const cut_jrun *r, FILE *out)
@@ -247,7 +264,7 @@ static void text_tables(const cut_jrun *r, FILE *out)
         const cut_jtable *m = find_table(r, "migrate", names[i]);
         const cut_jtable *t = v ? v : m;
         char tg[24] = "-";
-        const char *dg = "-", *st = t ? t->status : "-";
+        const char *dg = "-", *st = v ? verify_status(v) : t ? t->status : "-";
         if (v && v->target_rows >= 0)
             snprintf(tg, sizeof(tg), "%" PRId64, v->target_rows);
         if (v && strcmp(v->status, "failed") != 0 && v->expected && v->actual)
@@ -1016,8 +1033,9 @@ static void html_tables(const cut_jrun *r, FILE *out)
                   out);
         else
             fputs("<td>-</td>", out);
-        const char *st = v ? v->status : m ? (strcmp(m->status, "ok") == 0 ? "migrated" : m->status)
-                                           : "not run";
+        const char *st = v   ? verify_status(v)
+                         : m ? (strcmp(m->status, "ok") == 0 ? "migrated" : m->status)
+                             : "not run";
         fprintf(out, "<td><span class=\"pill %s\">", v ? pill_class(v->status)
                                                        : m ? pill_class(m->status) : "muted");
         html_esc(out, st);
@@ -1372,6 +1390,26 @@ static int64_t rows_now(const char *step, int64_t src, int64_t tgt)
     return -1;
 }
 
+/* A run's outcome in the history's words ("interrupted in migrate: BLOCKS the target"). */
+static void outcome_words(const cut_jrun *r, char *oc, size_t size)
+{
+    const char *rb = rollback_state(r);
+    const cut_jstep *stop = stopped_step(r);
+    if (strcmp(r->outcome, "interrupted") == 0) {
+        const char *then = !r->cleared                               ? ": BLOCKS the target"
+                           : strncmp(r->cleared, "resumed", 7) == 0  ? ", resumed"
+                           : strncmp(r->cleared, "restored", 8) == 0 ? ", restored"
+                                                                     : "";
+        snprintf(oc, size, "interrupted in %s%s", stop ? stop->name : "?", then);
+    } else if (strcmp(r->outcome, "error") == 0) {
+        snprintf(oc, size, "error in %s%s", stop ? stop->name : "?",
+                 r->rolled_back ? ", rolled back" : "");
+    } else {
+        snprintf(oc, size, "%s%s%s%s", r->outcome, rb ? ", " : "", rb ? rb : "",
+                 r->resumed_from ? " (resumed)" : "");
+    }
+}
+
 int cut_report_runs(cut_journal *j, cut_mapping *m, FILE *out, cut_error *err)
 {
     cut_jrun **all = NULL;
@@ -1391,30 +1429,29 @@ int cut_report_runs(cut_journal *j, cut_mapping *m, FILE *out, cut_error *err)
     }
     fprintf(out, "journal %s: %d run%s%s%s\n\n", cut_journal_path(j), nall, nall == 1 ? "" : "s",
             m ? " of " : "", m ? m->path : "");
-    fprintf(out, "%5s  %-10s  %-23s  %9s  %-36s  %s\n", "run", "kind", "started", "took",
+    /* The outcome column is as wide as its widest entry: "interrupted in migrate: BLOCKS
+       the target", the one that matters most, must not push its mapping out of line. */
+    char(*oc)[96] = calloc((size_t)nall, sizeof(*oc));
+    if (!oc) {
+        cut_jrun_list_free(all, nall);
+        return cut_error_set(err, CUT_ENOMEM, "out of memory");
+    }
+    int ow = (int)strlen("outcome");
+    for (int i = 0; i < nall; i++) {
+        outcome_words(all[i], oc[i], sizeof(oc[i]));
+        if ((int)strlen(oc[i]) > ow)
+            ow = (int)strlen(oc[i]);
+    }
+    fprintf(out, "%5s  %-10s  %-23s  %9s  %-*s  %s\n", "run", "kind", "started", "took", ow,
             "outcome", "mapping");
     for (int i = 0; i < nall; i++) {
         const cut_jrun *r = all[i];
-        char oc[96];
-        const char *rb = rollback_state(r);
-        const cut_jstep *stop = stopped_step(r);
-        if (strcmp(r->outcome, "interrupted") == 0) {
-            const char *then = !r->cleared                               ? ": BLOCKS the target"
-                               : strncmp(r->cleared, "resumed", 7) == 0  ? ", resumed"
-                               : strncmp(r->cleared, "restored", 8) == 0 ? ", restored"
-                                                                         : "";
-            snprintf(oc, sizeof(oc), "interrupted in %s%s", stop ? stop->name : "?", then);
-        } else if (strcmp(r->outcome, "error") == 0) {
-            snprintf(oc, sizeof(oc), "error in %s%s", stop ? stop->name : "?",
-                     r->rolled_back ? ", rolled back" : "");
-        } else
-            snprintf(oc, sizeof(oc), "%s%s%s%s", r->outcome, rb ? ", " : "", rb ? rb : "",
-                     r->resumed_from ? " (resumed)" : "");
         const char *base = strrchr(r->mapping, '/');
-        fprintf(out, "%5" PRId64 "  %-10s  %-23s  %9s  %-36s  %s (%.8s)\n", r->id, r->kind,
-                fmt_time(r->started, t1, sizeof(t1)), fmt_dur(run_seconds(r), d1, sizeof(d1)),
-                oc, base ? base + 1 : r->mapping, r->mapping_hash);
+        fprintf(out, "%5" PRId64 "  %-10s  %-23s  %9s  %-*s  %s (%.8s)\n", r->id, r->kind,
+                fmt_time(r->started, t1, sizeof(t1)), fmt_dur(run_seconds(r), d1, sizeof(d1)), ow,
+                oc[i], base ? base + 1 : r->mapping, r->mapping_hash);
     }
+    free(oc);
 
     /* The rehearsals of one mapping: the given one, else the latest run's. */
     const char *hash = m ? m->hash : all[nall - 1]->mapping_hash;

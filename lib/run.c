@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "driver.h"
@@ -290,36 +291,60 @@ static char *target_identity(const char *url)
     return id ? id : cut_url_redact(url);
 }
 
+/*
+ * A snapshot file that exists may be the only way back of an earlier run (a fixed
+ * --snapshot path in a script), or of a run of a journal since replaced (whose
+ * cutover-run-<id>.cutsnap this run's name repeats): like `cutover snapshot`, a run
+ * never replaces one unless told to (o->force).
+ */
+static int keep_snapshot(const char *path, cut_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return CUT_OK;
+    return cut_error_set(err, CUT_EINVAL,
+                         "snapshot %s exists; use --force to replace it (it may be the only copy "
+                         "to roll back to)",
+                         path);
+}
+
 static int blocked(runbook *b, const cut_jblock *blk, const char *target, cut_error *err)
 {
     char when[32];
-    const char *jp = cut_journal_path(b->j);
     cut_utc_iso(blk->started, when, sizeof(when));
+    char *way = cut_journal_way_back(blk->snapshot[0] ? blk->snapshot : NULL,
+                                     cut_journal_path(b->j), target);
+    int rc = CUT_OK;
     switch (blk->kind) {
     case CUT_BLOCK_RUNNING:
-        return cut_error_set(err, CUT_ESTATE,
-                             "run %" PRId64 " (pid %" PRId64 ", started %s) is still running on "
-                             "%s; wait for it to finish",
-                             blk->run, blk->pid, when, target);
+        rc = cut_error_set(err, CUT_ESTATE,
+                           "run %" PRId64 " (pid %" PRId64 ", started %s) is still running on "
+                           "%s; wait for it to finish",
+                           blk->run, blk->pid, when, target);
+        break;
     case CUT_BLOCK_OTHER_HOST:
-        return cut_error_set(
+        rc = cut_error_set(
             err, CUT_ESTATE,
             "run %" PRId64 " on %s is marked running by host %s (pid %" PRId64 ", started %s); "
             "from this host cutover cannot tell whether that process is still alive. Let it "
-            "finish, or run cutover there; if it is gone, put the target back with "
-            "'cutover restore %s --journal %s', which lifts the block",
-            blk->run, target, blk->host, blk->pid, when,
-            blk->snapshot[0] ? blk->snapshot : "SNAPSHOT", jp);
+            "finish, or run cutover there; if it is gone, put the target back with %s, which "
+            "lifts the block",
+            blk->run, target, blk->host, blk->pid, when, way ? way : "cutover restore");
+        break;
     case CUT_BLOCK_INTERRUPTED:
-        return cut_error_set(
+        rc = cut_error_set(
             err, CUT_ESTATE,
             "run %" PRId64 " (started %s) was interrupted during %s; the target %s may hold "
             "part of a migration. Either continue that run: 'cutover run %s --resume', or put "
-            "the target back as it was before run %" PRId64 ": 'cutover restore %s --journal %s'",
+            "the target back as it was before run %" PRId64 ": %s",
             blk->run, when, blk->step[0] ? blk->step : "its run", target, blk->mapping, blk->run,
-            blk->snapshot[0] ? blk->snapshot : "SNAPSHOT", jp);
-    default: return CUT_OK;
+            way ? way : "cutover restore");
+        break;
+    default:
+        break;
     }
+    free(way);
+    return rc;
 }
 
 int cut_runbook(cut_mapping *m, cut_journal *j, const cut_runbook_opts *o, int64_t *run,
@@ -335,6 +360,9 @@ int cut_runbook(cut_mapping *m, cut_journal *j, const cut_runbook_opts *o, int64
     int need = cut_mapping_need_urls(m, CUT_NEED_SOURCE | CUT_NEED_TARGET, err);
     if (need)
         return need;
+    int rc;
+    if (o->snapshot && !o->resume && !o->force && (rc = keep_snapshot(o->snapshot, err)))
+        return rc;
     runbook b;
     memset(&b, 0, sizeof(b));
     b.m = m;
@@ -347,7 +375,7 @@ int cut_runbook(cut_mapping *m, cut_journal *j, const cut_runbook_opts *o, int64
     cut_snap_info *info = NULL;
     cut_error first; /* the error that decides the outcome, kept across the rollback */
     cut_error_clear(&first);
-    int rc, first_rc = CUT_OK, migrated = 0, rolled_back = 0;
+    int first_rc = CUT_OK, migrated = 0, rolled_back = 0;
     const char *end = "error";
     step s;
     cut_run_opts ro;
@@ -478,7 +506,9 @@ int cut_runbook(cut_mapping *m, cut_journal *j, const cut_runbook_opts *o, int64
         }
         if ((rc = step_start(&b, CUT_STEP_SNAPSHOT, &s, err)))
             goto finish;
-        rc = cut_snapshot_mapping(m, snap_path, &so, &info, err);
+        rc = o->force ? CUT_OK : keep_snapshot(snap_path, err);
+        if (rc == CUT_OK)
+            rc = cut_snapshot_mapping(m, snap_path, &so, &info, err);
         int64_t rows = -1;
         free(detail);
         if (rc == CUT_OK) {
@@ -597,9 +627,11 @@ finish:
     if (migrated && strcmp(end, "go") != 0 && strcmp(end, "interrupted") != 0) {
         free(detail);
         if (o->no_rollback) {
+            char *way = cut_journal_way_back(b.snapshot, cut_journal_path(j), tgt_red);
             detail = cut_asprintf("--no-rollback: the target keeps the failed state for "
-                                  "investigation; 'cutover restore %s --journal %s' puts it back",
-                                  b.snapshot ? b.snapshot : "SNAPSHOT", cut_journal_path(j));
+                                  "investigation; to put it back: %s",
+                                  way ? way : "cutover restore");
+            free(way);
             step_skip(&b, CUT_STEP_RESTORE, detail);
         } else if (!b.snapshot) {
             step_skip(&b, CUT_STEP_RESTORE, "no snapshot to restore");

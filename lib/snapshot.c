@@ -729,8 +729,11 @@ static int snap_open(const char *path, snap **out, cut_error *err)
             rc = corrupt(err, s, "footer: missing at the end of the file (%" PRIu64
                                  " bytes): the snapshot is truncated or was appended to",
                          s->size);
-        else
-            rc = corrupt(err, s, "not a cutover snapshot (.cutsnap)");
+        else if (nhead < 4) /* too short to tell: what is left of one, most likely */
+            rc = corrupt(err, s, "%" PRIu64 " bytes: too short for a snapshot (truncated?)",
+                         s->size);
+        else /* the wrong file was given: not a damaged snapshot, a usage error */
+            rc = cut_error_set(err, CUT_EINVAL, "%s: not a cutover snapshot (.cutsnap)", path);
         goto done;
     }
     s->version = get_le32(f + 16);
@@ -2503,8 +2506,18 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
         goto done;
     }
     in->target = cut_url_redact(url);
-    if ((rc = cut_connect(url, CUT_OPEN_WRITE, &c, err)))
+    if ((rc = cut_connect(url, CUT_OPEN_WRITE, &c, err))) {
+        /* The recorded URL lost its password: say where it must come from instead. */
+        const char *hint = target_url ? "" : cut_url_password_hint(s->source);
+        if (*hint) {
+            char was[sizeof(err->msg)];
+            snprintf(was, sizeof(was), "%s", err->msg);
+            cut_error_set(err, rc,
+                          "%s (the snapshot does not record passwords, and %s held one: %s)", was,
+                          s->source, hint);
+        }
         goto done;
+    }
     if (!c->drv->tx_begin || !c->drv->truncate || !c->drv->load_open) {
         rc = cut_error_set(err, CUT_EUNSUPPORTED, "%s cannot be restored into", c->drv->name);
         goto done;

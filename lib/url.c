@@ -1,6 +1,7 @@
 /*
  * url.c — connection URLs (docs/urls.md): parsing into a cut_url, query
- * parameter lookup, and redaction of passwords for display.
+ * parameter lookup, redaction of passwords for display, and whether two URLs
+ * name one database.
  *
  * One function (url_layout_of) finds where the parts of a URL are, and both the
  * parser and cut_url_redact() use it, so the text we print is redacted by
@@ -8,6 +9,7 @@
  * ever quote the redacted text.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -601,4 +603,77 @@ char *cut_url_text_encoded(const cut_url *u)
         return NULL;
     }
     return b.p;
+}
+
+/* ------------------------------------------------------- one database? */
+
+/*
+ * What names a database, apart from who connects to it: the driver, host, port and
+ * database, with the drivers' defaults filled in (libpq also takes host, port and
+ * dbname as parameters; its database defaults to the user name), or a file or
+ * directory's absolute path. Written into id; -1 when text does not parse.
+ */
+static int database_identity(const char *text, char *id, size_t size)
+{
+    cut_error err;
+    cut_error_clear(&err);
+    cut_url *u = NULL;
+    if (cut_url_parse(text, &u, &err) != CUT_OK)
+        return -1;
+    int rc = 0;
+    if (strcmp(u->scheme, "sqlite") == 0 || strcmp(u->scheme, "csv") == 0) {
+        char *abs = realpath(u->path, NULL);
+        snprintf(id, size, "%s:%s", u->scheme, abs ? abs : u->path);
+        free(abs);
+    } else if (strcmp(u->scheme, "postgresql") == 0) {
+        const char *host = cut_url_param(u, "host"), *port = cut_url_param(u, "port");
+        const char *db = cut_url_param(u, "dbname"), *user = cut_url_param(u, "user");
+        if (!host)
+            host = u->host ? u->host : "";
+        if (!db)
+            db = u->path ? u->path : user ? user : u->user ? u->user : "";
+        int portno = port ? atoi(port) : u->port ? u->port : 5432;
+        snprintf(id, size, "postgresql\n%s\n%d\n%s", host, portno, db);
+    } else if (strcmp(u->scheme, "mysql") == 0) {
+        const char *socket = cut_url_param(u, "socket");
+        snprintf(id, size, "mysql\n%s\n%d\n%s\n%s", u->host ? u->host : "localhost",
+                 u->port ? u->port : 3306, socket ? socket : "", u->path ? u->path : "");
+    } else {
+        rc = -1;
+    }
+    /* Host names are not case-sensitive; database names and paths are. */
+    if (rc == 0 && strchr(id, '\n'))
+        for (char *p = strchr(id, '\n') + 1; *p && *p != '\n'; p++)
+            *p = (char)tolower((unsigned char)*p);
+    cut_url_free(u);
+    return rc;
+}
+
+int cut_url_same_database(const char *a, const char *b)
+{
+    if (!a || !b)
+        return 0;
+    char ia[4200], ib[4200];
+    if (database_identity(a, ia, sizeof(ia)) != 0 || database_identity(b, ib, sizeof(ib)) != 0)
+        return strcmp(a, b) == 0;
+    return strcmp(ia, ib) == 0;
+}
+
+const char *cut_url_password_hint(const char *url)
+{
+    cut_error err;
+    cut_error_clear(&err);
+    cut_url *u = NULL;
+    if (!url || cut_url_parse(url, &u, &err) != CUT_OK)
+        return "";
+    int has_pw = u->password != NULL;
+    for (int i = 0; i < u->nparams && !has_pw; i++)
+        has_pw = secret_key(u->keys[i], strlen(u->keys[i]));
+    const char *hint = "";
+    if (has_pw && strcmp(u->scheme, "postgresql") == 0)
+        hint = "set PGPASSWORD or use ~/.pgpass, or give --target URL with the password";
+    else if (has_pw && strcmp(u->scheme, "mysql") == 0)
+        hint = "set MYSQL_PWD, or give --target URL with the password";
+    cut_url_free(u);
+    return hint;
 }

@@ -33,9 +33,14 @@ int cmd_run(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 /* cutover report [RUN] --format text|json|html [-o FILE] (tools/cmd_run.c) */
 int cmd_report(int argc, char **argv);
-/* Records in the journal at path that snapshot was restored (cutover restore --journal);
-   returns an exit status (tools/cmd_run.c). */
-int cli_journal_restored(const char *path, const char *snapshot, const cut_snap_info *info);
+/* cutover restore --journal (tools/cmd_run.c), before the restore: opens the journal at
+   path into *j and checks that the restore of snapshot into target (NULL: the database the
+   snapshot records) puts back the target of the run that took it; returns an exit status
+   (2 with the reason printed, *j NULL, when not). */
+int cli_journal_restore_check(const char *path, const char *snapshot, const char *target,
+                              cut_journal **j);
+/* After it: records in j that snapshot was restored; returns an exit status. */
+int cli_journal_restored(cut_journal *j, const char *snapshot, const cut_snap_info *info);
 
 /* The progress display on stderr (tools/progress.c): pass cli_progress_fn as the
    library's progress callback with the cli_progress as its argument. */

@@ -143,7 +143,9 @@ static const char run_help[] =
     "  --production       the production run\n"
     "  --journal FILE     the run journal (default: cutover.db beside the mapping)\n"
     "  --snapshot FILE    the snapshot to write (default: cutover-run-<id>.cutsnap\n"
-    "                     beside the journal)\n"
+    "                     beside the journal); an existing FILE is kept (it may be the\n"
+    "                     only copy to roll back to) and the run refused, unless --force\n"
+    "  --force            replace an existing snapshot FILE\n"
     "  --no-rollback      on No-Go or error, keep the failed state for investigation\n"
     "                     (the journal says so; cutover restore puts it back)\n"
     "  --resume           continue the interrupted run on this target: keep the tables\n"
@@ -166,6 +168,7 @@ int cmd_run(int argc, char **argv)
                                          {"production", no_argument, 0, 'P'},
                                          {"journal", required_argument, 0, 'J'},
                                          {"snapshot", required_argument, 0, 'S'},
+                                         {"force", no_argument, 0, 'f'},
                                          {"no-rollback", no_argument, 0, 'N'},
                                          {"resume", no_argument, 0, 'r'},
                                          {"jobs", required_argument, 0, 'j'},
@@ -182,6 +185,9 @@ int cmd_run(int argc, char **argv)
         case 'P': o.kind = CUT_RUN_PRODUCTION; kinds |= 2; break;
         case 'J': journal = optarg; break;
         case 'S': o.snapshot = optarg; break;
+        case 'f':
+            o.force = 1;
+            break;
         case 'N': o.no_rollback = 1; break;
         case 'r': o.resume = 1; break;
         case 'j': {
@@ -210,6 +216,15 @@ int cmd_run(int argc, char **argv)
     if (o.resume && o.snapshot)
         return usage("run", "--resume keeps the interrupted run's snapshot; drop --snapshot",
                      NULL);
+    /* Refused before anything, as `cutover snapshot` does: the file may be the only way
+       back of an earlier run. */
+    if (o.snapshot && !o.force && access(o.snapshot, F_OK) == 0) {
+        fprintf(stderr,
+                "cutover run: %s exists; use --force to replace it (it may be the only copy to "
+                "roll back to)\n",
+                o.snapshot);
+        return EXIT_ERROR;
+    }
     cut_error err;
     cut_error_clear(&err);
     cut_mapping *m = NULL;
@@ -433,15 +448,46 @@ done:
 
 /* ------------------------------------------------ restore --journal */
 
-int cli_journal_restored(const char *path, const char *snapshot, const cut_snap_info *info)
+int cli_journal_restore_check(const char *path, const char *snapshot, const char *target,
+                              cut_journal **out)
 {
+    *out = NULL;
     cut_journal *j = NULL;
     int status = open_existing(path, &j);
     if (status != EXIT_GO)
         return status;
     cut_error err;
     cut_error_clear(&err);
+    /* Without --target the restore goes where the snapshot says it was taken. A file
+       whose header cannot be read is left to the restore, which names what is wrong. */
+    cut_snap_info *info = NULL;
+    if (!target) {
+        cut_error ierr;
+        cut_error_clear(&ierr);
+        cut_snapshot_inspect(snapshot, 0, &info, &ierr);
+        target = info ? info->source : NULL;
+    }
     int64_t run = 0;
+    if (target && cut_journal_restore_check(j, snapshot, target, &run, &err)) {
+        char buf[2048];
+        fprintf(stderr, "cutover restore: --journal %s: %s\ncutover: nothing was restored\n", path,
+                cut_error_format(&err, buf, sizeof(buf)));
+        cut_journal_close(j);
+        j = NULL;
+        status = EXIT_ERROR;
+    }
+    cut_snap_info_free(info);
+    *out = j;
+    return status;
+}
+
+int cli_journal_restored(cut_journal *j, const char *snapshot, const cut_snap_info *info)
+{
+    const char *path = cut_journal_path(j);
+    cut_error err;
+    cut_error_clear(&err);
+    int64_t run = 0;
+    int status = EXIT_GO;
     if (cut_journal_mark_restored(j, snapshot, info, &run, &err)) {
         status = fail("journal", &err);
     } else if (run) {
@@ -452,6 +498,5 @@ int cli_journal_restored(const char *path, const char *snapshot, const cut_snap_
         fprintf(stderr, "cutover: journal %s: no run took the snapshot %s; nothing recorded\n",
                 path, snapshot);
     }
-    cut_journal_close(j);
     return status;
 }

@@ -309,7 +309,7 @@ static const char inspect_help[] =
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: 0 the file checks out, 1 it is damaged (the table and frame are\n"
-    "named), 2 usage error, unreadable file, or a newer format.\n";
+    "named), 2 usage error, unreadable file, not a snapshot, or a newer format.\n";
 
 int cmd_inspect(int argc, char **argv)
 {
@@ -397,14 +397,17 @@ static const char restore_help[] =
     "  --tables A,B       only these tables of the snapshot\n"
     "  --journal FILE     record the restore in this run journal: the run that took\n"
     "                     the snapshot gets a restore step, and the block its\n"
-    "                     interruption put on the target is lifted (cutover run)\n"
+    "                     interruption put on the target is lifted (cutover run);\n"
+    "                     refused, before anything is written, when the restore\n"
+    "                     goes to another database than that run's target\n"
     "  -q, --quiet        no progress on stderr\n"
     "  -v, -vv            more log output (before the command: cutover -v restore)\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: 0 restored and every digest equal; 1 the snapshot is damaged, or a\n"
     "table read back differs (nothing was committed); 2 usage or runtime error\n"
-    "(missing table, different columns, connection, interrupted: nothing committed).\n";
+    "(FILE not a snapshot, missing table, different columns, connection,\n"
+    "interrupted: nothing committed).\n";
 
 int cmd_restore(int argc, char **argv)
 {
@@ -434,9 +437,17 @@ int cmd_restore(int argc, char **argv)
         return usage_error("restore", "expects exactly one snapshot FILE");
     if (journal && tables_arg)
         return usage_error("restore", "--journal records a whole restore; drop --tables");
+    /* Checked before anything is written: the journal must name the run whose target
+       this restore puts back. */
+    cut_journal *j = NULL;
+    int status;
+    if (journal && (status = cli_journal_restore_check(journal, argv[optind], target, &j)))
+        return status;
     const char **tables = NULL;
-    if (tables_arg && cli_split_tables("restore", tables_arg, &tables))
+    if (tables_arg && cli_split_tables("restore", tables_arg, &tables)) {
+        cut_journal_close(j);
         return EXIT_ERROR;
+    }
     o.tables = tables;
     cli_progress *prog = cli_progress_new(quiet);
     o.progress = cli_progress_fn;
@@ -448,7 +459,7 @@ int cmd_restore(int argc, char **argv)
     cut_snap_info *info = NULL;
     int rc = cut_snapshot_restore(argv[optind], target, &o, &info, &err);
     cli_progress_free(prog);
-    int status = EXIT_OK;
+    status = EXIT_OK;
     int64_t rows = 0;
     for (int i = 0; info && i < info->ntables; i++)
         rows += info->tables[i].rows;
@@ -469,9 +480,10 @@ int cmd_restore(int argc, char **argv)
                "snapshot's (%.2f s)\n",
                info->ntables, info->ntables == 1 ? "" : "s", info->target, rows,
                rows == 1 ? "" : "s", info->seconds);
-        if (journal)
-            status = cli_journal_restored(journal, argv[optind], info);
+        if (j)
+            status = cli_journal_restored(j, argv[optind], info);
     }
+    cut_journal_close(j);
     cut_snap_info_free(info);
     free(tables);
     return status;

@@ -25,6 +25,8 @@ for c in run runs report; do
     run 0 help.out "$CUTOVER" $c --help
     expect help.out "Usage: cutover $c"
 done
+run 0 help.out "$CUTOVER" run --help
+expect help.out "--force"
 run 0 help.out "$CUTOVER" --help
 expect help.out "run MAPPING"
 run 2 u.out "$CUTOVER" run
@@ -87,6 +89,9 @@ expect run4.out "changed  id=5002"
 expect run4.out "email: expected 'new."
 expect run4.out "target has 'NEW."
 expect run4.out "bookings: 1 rejected row exceeds max_rejects (0)"
+# bookings' digests are equal: its No-Go is its reject, and its status says so.
+[ "$(row_of run4.out bookings)" = " 12000 0 1 11999 11999 equal rejects over max_rejects" ] ||
+    fail "bookings' row: $(row_of run4.out bookings)"
 expect run4.out "  bookings: 1 row in gym.rejects/bookings.rejects.jsonl"
 expect run4.out "restore: digests read back against the snapshot taken before migrate"
 expect run4.out "Rolled back: the target was restored from the snapshot"
@@ -102,6 +107,8 @@ digests cutover-run-4.cutsnap > run4.dig
 cmp -s before.dig run4.dig || fail "the run's snapshot differs from the independent one"
 run 0 rep4.out "$CUTOVER" report 4
 expect rep4.out "run 4  rehearsal  No-Go, rolled back"
+run 0 rep4h.out "$CUTOVER" report 4 --format html -o rep4.html
+expect rep4.html "rejects over max_rejects</span>"
 
 # --------------------------------------------------- 4. the JSON report
 run 0 rep4.json "$CUTOVER" report 4 --format json
@@ -203,6 +210,25 @@ expect term.json '"verdict": "interrupted"'
 expect term.json '"name": "migrate", "status": "interrupted"'
 run 2 refused3.out "$CUTOVER" run -q gym.yaml
 expect refused3.out "run 3 (started"
+# The history's columns line up, the long "BLOCKS the target" outcome included.
+run 0 term.runs "$CUTOVER" runs
+expect term.runs "interrupted in migrate: BLOCKS the target"
+awk '/^  run  kind/ { col = index($0, "mapping") }
+     col && /gym.yaml \(/ { n++; if (index($0, "gym.yaml (") != col) bad = 1 }
+     END { exit !(col && n == 3 && !bad) }' term.runs ||
+    { fail "cutover runs: the mapping column is out of line"; cat term.runs >&2; }
+# Run 3's snapshot restored into another database puts nothing of run 3 back: with
+# --journal it is refused before anything is written, naming both targets; the block stays.
+"$CUTOVER_FIXTURE" sql --sqlite scratch.db "$CUT_SRCDIR/fixtures/gym-target.sqlite.sql" >/dev/null
+cp scratch.db scratch.orig
+run 2 elsewhere.out "$CUTOVER" restore cutover-run-3.cutsnap --target sqlite:scratch.db \
+    --journal cutover.db -q
+expect elsewhere.out "its target sqlite:$work/big/gym.db, and this restore goes to sqlite:scratch.db"
+expect elsewhere.out "nothing was restored"
+expect_not elsewhere.out "restored from its snapshot"
+cmp -s scratch.db scratch.orig || fail "scratch.db was written"
+run 2 refused4.out "$CUTOVER" run -q gym.yaml
+expect refused4.out "run 3 (started"
 run 0 restore.out "$CUTOVER" restore cutover-run-3.cutsnap --journal cutover.db -q
 expect restore.out "run 3 restored from its snapshot"
 run 0 term.txt "$CUTOVER" report 3
@@ -211,6 +237,24 @@ expect term.txt "since then: restored from $work/big/cutover-run-3.cutsnap"
 # The block is gone: the next run starts.
 run 0 again.out "$CUTOVER" run -q gym.yaml
 expect again.out "run 4  rehearsal  Go"
+
+# ------------------------- a run never replaces an existing snapshot unasked
+# It may be the only way back: the operator's own (--snapshot), or an earlier run's
+# cutover-run-<id>.cutsnap that a run of another journal would name the same.
+run 0 mine.out "$CUTOVER" snapshot gym.yaml -o mine.cutsnap -q
+cp mine.cutsnap mine.orig
+run 2 over.out "$CUTOVER" run -q gym.yaml --snapshot mine.cutsnap
+expect over.out "mine.cutsnap exists; use --force to replace it"
+cmp -s mine.cutsnap mine.orig || fail "run --snapshot replaced an existing snapshot"
+run 0 over.runs "$CUTOVER" runs
+expect_not over.runs "    5  rehearsal"
+cp cutover-run-1.cutsnap run1.orig
+run 2 fresh.out "$CUTOVER" run -q gym.yaml --journal fresh.db
+expect fresh.out "cutover-run-1.cutsnap exists; use --force to replace it"
+cmp -s cutover-run-1.cutsnap run1.orig || fail "another journal's run 1 replaced cutover-run-1.cutsnap"
+run 0 forced.out "$CUTOVER" run -q gym.yaml --snapshot mine.cutsnap --force
+expect forced.out "run 5  rehearsal  Go"
+expect forced.out "snapshot  $work/big/mine.cutsnap"
 
 # ------------------------------------- a journal opened by several at once
 # A run creates its journal while a report opens it: 8 processes open one new journal

@@ -175,6 +175,12 @@ run 2 u.out "$CUTOVER" restore gym.cutsnap --tables nope
 expect u.out "table nope is not in the snapshot"
 run 2 u.out "$CUTOVER" inspect nonexistent.cutsnap
 expect u.out "nonexistent.cutsnap"
-run 1 u.out "$CUTOVER" inspect "$map"
+# A file that is not a snapshot is the wrong file (a usage error), not a damaged snapshot.
+run 2 u.out "$CUTOVER" inspect "$map"
 expect u.out "not a cutover snapshot"
+run 2 u.out "$CUTOVER" inspect --verify "$map"
+expect u.out "not a cutover snapshot"
+run 2 u.out "$CUTOVER" restore "$map"
+expect u.out "not a cutover snapshot"
+expect_not u.out "failed its checks"
 finish

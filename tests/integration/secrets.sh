@@ -136,6 +136,8 @@ c 0 a-inspect inspect --verify --schema a-url.cutsnap
 expect a-inspect.out "postgresql://sec_url:***@$host:$pgp/gym"
 # restore takes the password from the environment or --target: the snapshot has none.
 c 2 a-restore-nopw restore a-url.cutsnap
+expect a-restore-nopw.out "the snapshot does not record passwords, and postgresql://sec_url:***@"
+expect a-restore-nopw.out "held one: set PGPASSWORD or use ~/.pgpass, or give --target URL"
 c 0 a-restore restore a-url.cutsnap --target "$GYM_PG_TARGET"
 PGPASSWORD=$URLPW c 0 a-restore-env restore a-map.cutsnap
 c 0 a-run1 run gym-pg.yaml
@@ -182,6 +184,8 @@ c 0 d-migrate migrate --truncate gym-pg-mysql.yaml
 c 0 d-verify verify gym-pg-mysql.yaml --json d-verify.json
 c 0 d-snap-url snapshot "$GYM_MYSQL_TARGET" -o d.cutsnap
 c 0 d-restore restore d.cutsnap --target "$GYM_MYSQL_TARGET"
+c 2 d-restore-nopw restore d.cutsnap
+expect d-restore-nopw.out "held one: set MYSQL_PWD, or give --target URL with the password"
 c 0 d-run run gym-pg-mysql.yaml --journal d-journal.db --snapshot d-run.cutsnap
 c 0 d-report report --journal d-journal.db
 export GYM_MYSQL_TARGET="$(my_url sec_env)" MYSQL_PWD=$MYENV PGPASSWORD=$PGENV GYM_PG_SOURCE="$(pg_url sec_env)"
@@ -258,6 +262,12 @@ sql gym-legacy.db "UPDATE bookings SET price = '12,50' WHERE id = 5;"
 c 1 e-nogo-run run gym-pg.yaml --journal e-nogo.db --snapshot e-nogo.cutsnap
 c 0 e-nogo-report report --journal e-nogo.db --format html -o e-nogo.html
 c 0 e-nogo-report-json report --journal e-nogo.db --format json -o e-nogo.json
+# Kept with --no-rollback: the way back it prints says where the password must come from
+# (the snapshot has none), and works as it says.
+c 1 e-keep-run run gym-pg.yaml --journal e-keep.db --snapshot e-keep.cutsnap --no-rollback
+expect e-keep-run.out "to put it back: 'cutover restore $work/e-keep.cutsnap --journal e-keep.db' (the snapshot does not record the target's password: set PGPASSWORD"
+PGPASSWORD=$URLPW c 0 e-keep-restore restore e-keep.cutsnap --journal e-keep.db
+expect e-keep-restore.out "run 1 restored from its snapshot"
 ls gym-pg.rejects/*.jsonl >/dev/null 2>&1 || fail "the No-Go run wrote no reject file"
 
 # -------------------------------------- F. a run killed with SIGKILL: the -wal
@@ -279,6 +289,7 @@ cp kill.db kill-db-copy.bin
 GYM_SOURCE=sqlite:$work/kill-legacy.db c 2 f-blocked run gym-pg.yaml --journal kill.db \
     --snapshot kill2.cutsnap
 expect f-blocked.out "interrupted"
+expect f-blocked.out "--journal kill.db' (the snapshot does not record the target's password: set PGPASSWORD"
 pg_unpause "postgresql://cutover@$host:$pgp/gym" bookings
 c 0 f-restore restore kill.cutsnap --journal kill.db --target "$GYM_PG_TARGET"
 c 0 f-report report --journal kill.db --format json -o f-report.json

@@ -652,6 +652,58 @@ static void test_journal_restore_lifts_the_block(void **state)
     cut_journal_close(j);
 }
 
+/* A restore into another database than the run's target puts nothing of the run back:
+   it is not recorded, and the block stays. */
+static void test_journal_restore_elsewhere_keeps_the_block(void **state)
+{
+    fx *f = *state;
+    cut_journal *j = open_journal(f);
+    cut_error err;
+    cut_error_clear(&err);
+    char snap[160];
+    snprintf(snap, sizeof(snap), "%s/cutover-run-1.cutsnap", f->dir);
+    FILE *fp = fopen(snap, "w");
+    fputs("x", fp);
+    fclose(fp);
+    char *abs = realpath(snap, NULL);
+    int64_t id =
+        begin_run(j, "postgresql://app:***@db/gym", dead_pid(), -1, cut_journal_host(), abs);
+    add_step(j, id, "migrate", "running", 1000000.0, -1, -1);
+    cut_snap_table t[1];
+    memset(t, 0, sizeof(t));
+    t[0].name = "members";
+    t[0].rows = 5;
+    t[0].verified = 1;
+    cut_snap_info info;
+    memset(&info, 0, sizeof(info));
+    info.ntables = 1;
+    info.tables = t;
+    info.target = "postgresql://app@db/scratch";
+    int64_t run = -1;
+    assert_int_equal(cut_journal_restore_check(j, snap, info.target, &run, &err), CUT_EINVAL);
+    assert_non_null(strstr(err.msg, "postgresql://app:***@db/gym"));
+    assert_non_null(strstr(err.msg, "postgresql://app@db/scratch"));
+    assert_int_equal(run, 0);
+    cut_error_clear(&err);
+    assert_int_equal(cut_journal_mark_restored(j, snap, &info, &run, &err), CUT_EINVAL);
+    assert_int_equal(run, 0);
+    cut_jblock b;
+    assert_int_equal(cut_journal_find_block(j, "postgresql://app:***@db/gym", &b, &err), CUT_OK);
+    assert_int_equal(b.kind, CUT_BLOCK_INTERRUPTED);
+    assert_int_equal(query_int(f->db, "SELECT count(*) FROM steps WHERE name = 'restore'"), 0);
+    assert_int_equal(query_int(f->db, "SELECT count(*) FROM runs WHERE rolled_back = 1"), 0);
+    /* The run's own target, spelt otherwise and with its password, is the run's target. */
+    info.target = "postgres://app:s3cret@DB:5432/gym";
+    assert_int_equal(cut_journal_restore_check(j, snap, info.target, &run, &err), CUT_OK);
+    assert_int_equal(run, id);
+    assert_int_equal(cut_journal_mark_restored(j, snap, &info, &run, &err), CUT_OK);
+    assert_int_equal(run, id);
+    assert_int_equal(cut_journal_find_block(j, "postgresql://app:***@db/gym", &b, &err), CUT_OK);
+    assert_int_equal(b.kind, CUT_BLOCK_NONE);
+    free(abs);
+    cut_journal_close(j);
+}
+
 /* ------------------------------------------------------------ forecast */
 
 static void test_forecast_arithmetic(void **state)
@@ -1300,6 +1352,7 @@ int main(void)
         T(test_journal_run_from_another_host_blocks),
         T(test_journal_run_killed_before_migrate_does_not_block),
         T(test_journal_restore_lifts_the_block),
+        T(test_journal_restore_elsewhere_keeps_the_block),
         T(test_forecast_arithmetic),
         T(test_report_json_has_the_documented_fields),
         T(test_report_html_escapes_and_is_self_contained),

@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -538,6 +540,64 @@ static void test_params(void **state)
     cut_url_free(NULL);
 }
 
+/* What a restore recorded in a run's journal is checked with: one database, or two. */
+static void test_same_database_ignores_spelling_and_credentials(void **state)
+{
+    (void)state;
+    static const char *const same[][2] = {
+        {"postgresql://app:s3cret@DB.example.com/gym",
+         "postgres://app:***@db.example.com:5432/gym"},
+        {"postgresql://app@db/gym?sslmode=require", "postgresql://other@db:5432/gym"},
+        {"postgresql://app@/gym?host=/run/pg&port=5433", "postgresql://x@%2Frun%2Fpg:5433/gym"},
+        {"postgresql://app@db", "postgresql://app:***@db/app"}, /* libpq: dbname = user */
+        {"mysql://root:pw@db/shop", "mariadb://app@DB:3306/shop"},
+        {"mysql://root@localhost/shop", "mysql://root@/shop"},
+        {"sqlite:/srv/gym.db", "sqlite:///srv/gym.db"},
+    };
+    static const char *const other[][2] = {
+        {"postgresql://app@db/gym", "postgresql://app@db/scratch"},
+        {"postgresql://app@db/gym", "postgresql://app@db:5433/gym"},
+        {"postgresql://app@db/gym", "postgresql://app@db2/gym"},
+        {"postgresql://app@db/gym", "mysql://app@db/gym"},
+        {"mysql://root@db/shop", "mysql://root@db/shop?socket=/run/mysqld.sock"},
+        {"sqlite:/srv/gym.db", "sqlite:/srv/scratch.db"},
+        {"sqlite:/srv/gym.db", "csv:/srv/gym.db"},
+    };
+    for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+        if (!cut_url_same_database(same[i][0], same[i][1]))
+            fail_msg("%s and %s should be one database", same[i][0], same[i][1]);
+    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+        if (cut_url_same_database(other[i][0], other[i][1]))
+            fail_msg("%s and %s should be two databases", other[i][0], other[i][1]);
+    /* A relative SQLite path is the file it names from here. */
+    char *cwd = getcwd(NULL, 0);
+    char abs[4200];
+    snprintf(abs, sizeof(abs), "sqlite:%s/test_url.c.db", cwd);
+    FILE *f = fopen("test_url.c.db", "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_true(cut_url_same_database("sqlite:test_url.c.db", abs));
+    assert_true(cut_url_same_database("sqlite:./test_url.c.db", "sqlite:test_url.c.db"));
+    unlink("test_url.c.db");
+    free(cwd);
+    /* Text that does not parse is one database only with itself. */
+    assert_true(cut_url_same_database("nonsense", "nonsense"));
+    assert_false(cut_url_same_database("nonsense", "sqlite:nonsense"));
+    assert_false(cut_url_same_database(NULL, "sqlite:x.db"));
+}
+
+static void test_password_hint_names_the_driver_s_sources(void **state)
+{
+    (void)state;
+    assert_non_null(strstr(cut_url_password_hint("postgresql://u:***@h/db"), "PGPASSWORD"));
+    assert_non_null(strstr(cut_url_password_hint("postgresql://u:pw@h/db"), "~/.pgpass"));
+    assert_non_null(strstr(cut_url_password_hint("postgresql://u@h/db?password=***"), "--target"));
+    assert_non_null(strstr(cut_url_password_hint("mysql://u:***@h/db"), "MYSQL_PWD"));
+    assert_string_equal(cut_url_password_hint("postgresql://u@h/db"), "");
+    assert_string_equal(cut_url_password_hint("sqlite:gym.db"), "");
+    assert_string_equal(cut_url_password_hint(NULL), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -566,6 +626,8 @@ int main(void)
         cmocka_unit_test(test_userinfo_ends_at_the_last_at_before_the_host),
         cmocka_unit_test(test_text_for_libpq_encodes_the_user_information),
         cmocka_unit_test(test_params),
+        cmocka_unit_test(test_same_database_ignores_spelling_and_credentials),
+        cmocka_unit_test(test_password_hint_names_the_driver_s_sources),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
