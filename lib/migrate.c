@@ -230,22 +230,20 @@ static int migrate_task(cut_sched *s, int ti, cut_conn *src, cut_conn *tgt, cut_
     int rc;
     for (int attempt = 1;; attempt++) {
         rc = load_task(s, task, src, tgt, &c, &lc, err);
-        if (!cut_retry_due(rc, attempt, o ? o->cancel : NULL))
-            break;
         /* The server undid the chunk's transaction (a deadlock, a lock timeout): its rows
            are not in the target and its reject file is rewritten, so it is loaded again,
            after a pause that doubles each time. */
-        char what[1024], chunk[48] = "";
-        cut_error_format(err, what, sizeof(what));
+        char who[600];
         if (ch->count > 1)
-            snprintf(chunk, sizeof(chunk), "chunk %d of %d: ", ch->index + 1, ch->count);
-        cut_log(CUT_LOG_WARN, "%s: %s%s; loading it again (attempt %d of %d)", tp->mt->target,
-                chunk, what, attempt + 1, CUT_RETRY_ATTEMPTS);
+            snprintf(who, sizeof(who), "%s: chunk %d of %d", tp->mt->target, ch->index + 1,
+                     ch->count);
+        else
+            snprintf(who, sizeof(who), "%s", tp->mt->target);
+        if (!cut_retry(rc, attempt, o ? o->cancel : NULL, err, who, "loading it again"))
+            break;
         pthread_mutex_lock(&s->progress_lock);
         ms->t[task->table].rows -= lc.reported;
         pthread_mutex_unlock(&s->progress_lock);
-        cut_retry_pause(attempt, o ? o->cancel : NULL);
-        cut_error_clear(err);
     }
 
     ch->source_rows = c.source_rows;
@@ -484,16 +482,10 @@ static int restore_constraints(cut_conn *tgt, const char *path, const char *tabl
                        : cut_error_set(err, CUT_EIO, "cannot read %s: %s", path, strerror(errno));
         rc = run_statements(tgt, f, t, err);
         fclose(f);
-        if (!cut_retry_due(rc, attempt, NULL))
+        char who[600];
+        snprintf(who, sizeof(who), "%s: recreating its constraints", table);
+        if (!cut_retry(rc, attempt, NULL, err, who, "running them again"))
             break;
-        char what[1024];
-        cut_error_format(err, what, sizeof(what));
-        cut_log(CUT_LOG_WARN,
-                "%s: recreating its constraints: %s; running them again "
-                "(attempt %d of %d)",
-                table, what, attempt + 1, CUT_RETRY_ATTEMPTS);
-        cut_retry_pause(attempt, NULL);
-        cut_error_clear(err);
     }
     if (rc == CUT_OK) {
         unlink(path);

@@ -2555,16 +2555,9 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
        lock timeout) is run again, after a pause. */
     for (int attempt = 1;; attempt++) {
         rc = restore_tx(s, c, rt, n, sel, in, o, err);
-        if (!cut_retry_due(rc, attempt, cancel))
+        if (!cut_retry(rc, attempt, cancel, err, "restore",
+                       "the transaction was rolled back, restoring again"))
             break;
-        char what[1024];
-        cut_error_format(err, what, sizeof(what));
-        cut_log(CUT_LOG_WARN,
-                "restore: %s; the transaction was rolled back, restoring again "
-                "(attempt %d of %d)",
-                what, attempt + 1, CUT_RETRY_ATTEMPTS);
-        cut_retry_pause(attempt, cancel);
-        cut_error_clear(err);
     }
 done:
     for (int i = 0; rt && i < n; i++) {

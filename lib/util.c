@@ -367,16 +367,20 @@ int cut_ncpu(void)
     return n > 0 ? (int)n : 1;
 }
 
-int cut_retry_due(int rc, int attempt, volatile sig_atomic_t *cancel)
+int cut_retry(int rc, int attempt, volatile sig_atomic_t *cancel, cut_error *err,
+              const char *who, const char *again)
 {
-    return rc == CUT_ERETRY && attempt < CUT_RETRY_ATTEMPTS && !(cancel && *cancel);
-}
-
-void cut_retry_pause(int attempt, volatile sig_atomic_t *cancel)
-{
+    if (rc != CUT_ERETRY || attempt >= CUT_RETRY_ATTEMPTS || (cancel && *cancel))
+        return 0;
+    char what[1024];
+    cut_error_format(err, what, sizeof(what));
+    cut_log(CUT_LOG_WARN, "%s: %s; %s (attempt %d of %d)", who, what, again, attempt + 1,
+            CUT_RETRY_ATTEMPTS);
     double until = cut_now() + 0.25 * (double)(1 << (attempt < 3 ? attempt - 1 : 2));
     while (!(cancel && *cancel) && cut_now() < until)
         usleep(10000);
+    cut_error_clear(err);
+    return 1;
 }
 
 void cut_scrub(char *buf, size_t size, const char *secret)

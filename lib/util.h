@@ -83,11 +83,13 @@ int cut_ncpu(void);
 /* A step the server undid for a transient conflict (CUT_ERETRY: a deadlock, a lock
    timeout, a serialization failure) is tried this often in all. */
 #define CUT_RETRY_ATTEMPTS 4
-/* Whether a step that ended with rc at its attempt `attempt` (1-based) is to be tried
-   again: rc is CUT_ERETRY, attempts are left and *cancel (may be NULL) is not set. */
-int cut_retry_due(int rc, int attempt, volatile sig_atomic_t *cancel);
-/* The pause before the attempt after `attempt`: 0.25, 0.5, then 1 s, cut short by
- *cancel (may be NULL). */
-void cut_retry_pause(int attempt, volatile sig_atomic_t *cancel);
+/*
+ * After attempt `attempt` (1-based) of a step that ended with rc: when rc is CUT_ERETRY,
+ * attempts are left and *cancel (may be NULL) is not set, logs "WHO: the error; AGAIN
+ * (attempt N of 4)", pauses (0.25, 0.5, then 1 s, cut short by *cancel), clears err and
+ * returns 1: run the step again. Else returns 0, err untouched.
+ */
+int cut_retry(int rc, int attempt, volatile sig_atomic_t *cancel, cut_error *err,
+              const char *who, const char *again);
 
 #endif
