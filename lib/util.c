@@ -367,8 +367,8 @@ int cut_ncpu(void)
     return n > 0 ? (int)n : 1;
 }
 
-int cut_retry(int rc, int attempt, volatile sig_atomic_t *cancel, cut_error *err,
-              const char *who, const char *again)
+int cut_retry(int rc, int attempt, volatile sig_atomic_t *cancel, cut_error *err, const char *who,
+              const char *again)
 {
     if (rc != CUT_ERETRY || attempt >= CUT_RETRY_ATTEMPTS || (cancel && *cancel))
         return 0;

@@ -89,7 +89,7 @@ int cut_ncpu(void);
  * (attempt N of 4)", pauses (0.25, 0.5, then 1 s, cut short by *cancel), clears err and
  * returns 1: run the step again. Else returns 0, err untouched.
  */
-int cut_retry(int rc, int attempt, volatile sig_atomic_t *cancel, cut_error *err,
-              const char *who, const char *again);
+int cut_retry(int rc, int attempt, volatile sig_atomic_t *cancel, cut_error *err, const char *who,
+              const char *again);
 
 #endif
