@@ -234,22 +234,30 @@ BEGIN
     RETURN NEW;
 END \$\$" -c "CREATE TRIGGER cut_test_probe BEFORE INSERT ON members
     FOR EACH ROW EXECUTE FUNCTION cut_test_probe()"
-rm -f lock.fifo
-mkfifo lock.fifo
-psql -X -q -v ON_ERROR_STOP=1 "$base/gymlock" <lock.fifo >lock-holder.out 2>&1 &
-holder=$!
-exec 3>lock.fifo
-echo "BEGIN; LOCK TABLE lock_probe IN ACCESS EXCLUSIVE MODE;" >&3
-pg_wait "$base/gymlock" "EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'lock_probe'::regclass
-    AND mode = 'AccessExclusiveLock' AND granted)" || fail "lock_probe was never held"
-GYM_PG_TARGET="$base/gymlock" "$CUTOVER" migrate -j1 "$map" >lock.out 2>&1 &
-mig=$!
-pg_wait "$base/gymlock" "EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'lock_probe'::regclass
-    AND NOT granted)" || fail "the load of members never waited for lock_probe"
-echo "LOCK TABLE members IN SHARE MODE; COMMIT;" >&3
-exec 3>&-
-wait $holder || fail "the session holding lock_probe failed: $(cat lock-holder.out)"
-wait_st $mig
+# deadlock OUT WHAT CMD... — a session holds lock_probe; CMD (output to OUT) waits for it
+# in members' trigger; the session then asks for members, and commits once the server
+# has broken the deadlock. Sets $st, CMD's exit status.
+deadlock() {
+    out=$1 what=$2
+    shift 2
+    rm -f lock.fifo
+    mkfifo lock.fifo
+    psql -X -q -v ON_ERROR_STOP=1 "$base/gymlock" <lock.fifo >lock-holder.out 2>&1 &
+    holder=$!
+    exec 3>lock.fifo
+    echo "BEGIN; LOCK TABLE lock_probe IN ACCESS EXCLUSIVE MODE;" >&3
+    pg_wait "$base/gymlock" "EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'lock_probe'::regclass
+        AND mode = 'AccessExclusiveLock' AND granted)" || fail "lock_probe was never held"
+    "$@" >"$out" 2>&1 &
+    victim=$!
+    pg_wait "$base/gymlock" "EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'lock_probe'::regclass
+        AND NOT granted)" || fail "the $what never waited for lock_probe"
+    echo "LOCK TABLE members IN SHARE MODE; COMMIT;" >&3
+    exec 3>&-
+    wait $holder || fail "the session holding lock_probe failed: $(cat lock-holder.out)"
+    wait_st $victim
+}
+deadlock lock.out "load of members" env GYM_PG_TARGET="$base/gymlock" "$CUTOVER" migrate -j1 "$map"
 [ "$st" -eq 0 ] || { fail "migrate exit $st after a deadlock (wanted 0)"; sed 's/^/    | /' lock.out >&2; }
 expect lock.out "members: PostgreSQL: loading table members: deadlock detected"
 expect lock.out "loading it again (attempt 2 of 4)"
@@ -265,20 +273,7 @@ run 0 lock-snap.out "$CUTOVER" snapshot -q "$base/gymlock" --tables members,book
 q "$base/gymlock" -c "DELETE FROM bookings WHERE id % 3 = 0" \
     -c "UPDATE members SET full_name = 'changed' WHERE id % 7 = 0" \
     -c "ALTER TABLE members ENABLE TRIGGER cut_test_probe"
-psql -X -q -v ON_ERROR_STOP=1 "$base/gymlock" <lock.fifo >lock-holder.out 2>&1 &
-holder=$!
-exec 3>lock.fifo
-echo "BEGIN; LOCK TABLE lock_probe IN ACCESS EXCLUSIVE MODE;" >&3
-pg_wait "$base/gymlock" "EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'lock_probe'::regclass
-    AND mode = 'AccessExclusiveLock' AND granted)" || fail "lock_probe was never held"
-"$CUTOVER" restore lock.cutsnap >lock-restore.out 2>&1 &
-res=$!
-pg_wait "$base/gymlock" "EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'lock_probe'::regclass
-    AND NOT granted)" || fail "the restore of members never waited for lock_probe"
-echo "LOCK TABLE members IN SHARE MODE; COMMIT;" >&3
-exec 3>&-
-wait $holder || fail "the session holding lock_probe failed: $(cat lock-holder.out)"
-wait_st $res
+deadlock lock-restore.out "restore of members" "$CUTOVER" restore lock.cutsnap
 [ "$st" -eq 0 ] || { fail "restore exit $st after a deadlock (wanted 0)"; sed 's/^/    | /' lock-restore.out >&2; }
 expect lock-restore.out "deadlock detected"
 expect lock-restore.out "the transaction was rolled back, restoring again (attempt 2 of 4)"
