@@ -107,7 +107,8 @@ struct my_load {
     char *qtable; /* `table`, quoted */
     int ncols;
     unsigned char *cls;
-    int *fixlen;      /* BINARY(n): n, else 0 */
+    const char **names; /* the loaded columns' names, for messages (point into the table) */
+    int *fixlen;        /* BINARY(n): n, else 0 */
     char *load_sql;   /* the LOAD DATA LOCAL statement */
     char *ins_head;   /* "INSERT INTO `t` (`a`, ...) VALUES " */
     char *ins_tuple;  /* "(?, CAST(? AS UNSIGNED), ...)" */
@@ -1874,10 +1875,15 @@ static int my_load_rows(cut_load *base, const cut_batch *b, cut_reject_fn rej, v
     for (int r = 0; r < b->nrows; r++) {
         const cut_cell *row = cut_batch_crow(b, r);
         const char *why = NULL;
-        for (int i = 0; i < l->ncols && !why; i++)
+        int i = 0;
+        for (; i < l->ncols && !why; i++)
             why = my_refusal(l, i, &row[i]);
-        if (why)
-            rej(ud, r, why);
+        if (why) {
+            /* The reject record of a load has no column: the reason names it. */
+            char reason[600];
+            snprintf(reason, sizeof(reason), "column %s: %s", l->names[i - 1], why);
+            rej(ud, r, reason);
+        }
         else
             l->idx[nsend++] = r;
     }
@@ -1909,6 +1915,7 @@ static void my_load_free(my_load *l)
     free(l->table);
     free(l->qtable);
     free(l->cls);
+    free(l->names);
     free(l->fixlen);
     free(l->load_sql);
     free(l->ins_head);
@@ -1972,6 +1979,7 @@ static int my_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
     l->ncols = o->ncols;
     l->table = cut_strdup(t->name);
     l->cls = calloc((size_t)o->ncols + 1, 1);
+    l->names = calloc((size_t)o->ncols + 1, sizeof(char *));
     l->fixlen = calloc((size_t)o->ncols + 1, sizeof(int));
     l->insn_rows = o->ncols ? MY_MAX_PLACEHOLDERS / o->ncols : MY_INSERT_ROWS;
     if (l->insn_rows > MY_INSERT_ROWS)
@@ -1983,7 +1991,8 @@ static int my_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
     l->lens = calloc(nb, sizeof(unsigned long));
     l->nulls = calloc(nb, sizeof(my_bool));
     l->nums = calloc(nb, sizeof(*l->nums));
-    if (!l->table || !l->cls || !l->fixlen || !l->binds || !l->lens || !l->nulls || !l->nums) {
+    if (!l->table || !l->cls || !l->names || !l->fixlen || !l->binds || !l->lens || !l->nulls ||
+        !l->nums) {
         rc = cut_error_set(err, CUT_ENOMEM, "out of memory");
         goto fail;
     }
@@ -2078,6 +2087,7 @@ static int my_load_open(cut_conn *base, const cut_table *t, const cut_load_opts 
         else if (col->type.kind == CUT_T_DATE || col->type.kind == CUT_T_TIMESTAMP)
             cls = LC_DATE;
         l->cls[i] = (unsigned char)cls;
+        l->names[i] = col->name;
         if (i) {
             cut_buf_append(&cols, ", ", 2);
             cut_buf_append(&tuple, ", ", 2);

@@ -833,9 +833,10 @@ static void check_year_and_zero_dates(fx *f, const char *url)
     assert_int_equal(rj.n, 2);
     assert_int_equal(rj.rows[0], 3);
     assert_string_equal(rj.reasons[0],
-                        "MySQL YEAR holds only 0 and 1901 to 2155 (it would read 5 as 2005)");
+                        "column y: MySQL YEAR holds only 0 and 1901 to 2155 (it would read 5 "
+                        "as 2005)");
     assert_int_equal(rj.rows[1], 4);
-    assert_string_equal(rj.reasons[1], "MySQL YEAR holds only 0 and 1901 to 2155");
+    assert_string_equal(rj.reasons[1], "column y: MySQL YEAR holds only 0 and 1901 to 2155");
     /* The values as the server holds them, as text. */
     sql(f, "CREATE TABLE yz_text AS SELECT id, CAST(y AS UNSIGNED) AS y, CAST(d AS CHAR) AS d,"
            " CAST(dt AS CHAR) AS dt FROM yz");
@@ -865,11 +866,11 @@ static void test_values_mysql_cannot_hold_are_refused_before_sending(void **stat
     rejects rj = {0};
     load(c, "nh", b, &rj);
     assert_int_equal(rj.n, 6);
-    assert_non_null(strstr(rj.reasons[0], "cannot store NaN or Infinity"));
+    assert_non_null(strstr(rj.reasons[0], "column f: MySQL FLOAT/DOUBLE columns cannot store NaN"));
     assert_non_null(strstr(rj.reasons[2], "DECIMAL"));
     assert_non_null(strstr(rj.reasons[3], "infinity"));
     assert_int_equal(rj.rows[5], 6);
-    assert_string_equal(rj.reasons[5], "a 3-byte value would be padded with zero bytes by "
+    assert_string_equal(rj.reasons[5], "column b: a 3-byte value would be padded with zero bytes by "
                                        "BINARY(4) (VARBINARY keeps it as it is)");
     assert_int_equal(count(c, "nh"), 1);
     cut_batch_free(b);
