@@ -18,6 +18,9 @@
 
 #define MAX_TABLES 256
 #define BAR 20
+/* An ETA from the first batch alone is noise (6m01s shown for an 8 s job): none before
+   this many seconds of moving rows. */
+#define ETA_AFTER 2.0
 
 typedef struct ptable {
     char *name;
@@ -152,7 +155,7 @@ static void line(FILE *f, const char *phase, const char *name, int64_t rows, int
         fprintf(f, "  done in %.1fs", secs);
     else if (done < 0)
         fprintf(f, "  stopped after %.1fs", secs);
-    else if (est > rows && rps > 0)
+    else if (est > rows && rps > 0 && secs >= ETA_AFTER)
         fprintf(f, "  ETA %s", eta((double)(est - rows) / rps, left, sizeof(left)));
     fprintf(f, "\033[K\n");
 }
