@@ -1013,6 +1013,36 @@ static void test_aggregates_and_windows_see_one_row_at_a_time(void **state)
     cut_expr_free(e);
 }
 
+/* An aggregate returns its one row even when nothing passes the WHERE: a filtered row
+   must still be filtered, not loaded with count 0 and max NULL. */
+static void test_where_filters_a_row_whose_expressions_aggregate(void **state)
+{
+    (void)state;
+    prog p = {0};
+    src(&p, "d", CUT_T_TEXT);
+    src(&p, "x", CUT_T_TEXT);
+    ex(&p, "max(d)");
+    ex(&p, "count(*)");
+    ex(&p, "group_concat(x)");
+    p.where = "x <> 'b'";
+    cut_expr *e = compile_ok(&p);
+    run r;
+    run_init(&r);
+    const char *xs[] = {"a", "b", "c"};
+    for (int i = 0; i < 3; i++) {
+        cut_cell in[] = {txt("2021-01-05"), txt(xs[i])};
+        eval_ok(e, in, &r);
+        assert_int_equal(r.keep, i != 1);
+        if (r.keep) {
+            assert_cell(&r.out[0], "2021-01-05");
+            assert_cell(&r.out[1], "1");
+            assert_cell(&r.out[2], xs[i]);
+        }
+    }
+    run_free(&r);
+    cut_expr_free(e);
+}
+
 static void memo_expect(const cut_expr *e, int on, uint64_t looks, uint64_t hits)
 {
     int o;
@@ -1663,6 +1693,7 @@ int main(void)
         cmocka_unit_test(test_where_guards_expressions_of_rows_it_filters),
         cmocka_unit_test(test_rows_stream_through_filters_and_errors),
         cmocka_unit_test(test_aggregates_and_windows_see_one_row_at_a_time),
+        cmocka_unit_test(test_where_filters_a_row_whose_expressions_aggregate),
         cmocka_unit_test(test_rows_that_repeat_their_inputs_reuse_the_results),
         cmocka_unit_test(test_a_row_that_fails_is_never_taken_from_the_memo),
         cmocka_unit_test(test_no_memo_for_functions_that_see_other_rows_or_the_clock),
