@@ -281,6 +281,171 @@ static int check_lookups(const cut_expr_spec *spec, const char *text, cut_pos po
     return CUT_OK;
 }
 
+/* --------------------------------------- text compared with a number */
+
+/* A token of an expression, as far as the check below needs one. */
+enum { TK_END, TK_NAME, TK_NUM, TK_OP, TK_OTHER };
+typedef struct token {
+    int kind;
+    const char *p; /* in the text */
+    size_t n;
+    char name[128]; /* TK_NAME: unquoted */
+} token;
+
+/* The token at *pp (skipping blanks, comments and string literals, which are TK_OTHER). */
+static token next_token(const char **pp)
+{
+    const char *p = *pp;
+    token t = {TK_END, p, 0, ""};
+    for (;;) {
+        while (isspace((unsigned char)*p))
+            p++;
+        if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            p = e ? e + 2 : p + strlen(p);
+        } else {
+            break;
+        }
+    }
+    t.p = p;
+    if (!*p) {
+        *pp = p;
+        return t;
+    }
+    char close = *p == '"' ? '"' : *p == '`' ? '`' : *p == '[' ? ']' : 0;
+    if (*p == '\'' || close) {
+        char q = close ? close : '\'';
+        const char *e = p + 1;
+        size_t k = 0;
+        while (*e && !(*e == q && e[1] != q)) {
+            if (*e == q) /* doubled */
+                e++;
+            if (close && k + 1 < sizeof(t.name))
+                t.name[k++] = *e;
+            e++;
+        }
+        t.name[k] = '\0';
+        t.kind = close ? TK_NAME : TK_OTHER;
+        p = *e ? e + 1 : e;
+    } else if (isalpha((unsigned char)*p) || *p == '_' || (unsigned char)*p >= 0x80) {
+        const char *e = p;
+        while (isalnum((unsigned char)*e) || *e == '_' || *e == '$' || (unsigned char)*e >= 0x80)
+            e++;
+        snprintf(t.name, sizeof(t.name), "%.*s", (int)(e - p), p);
+        t.kind = TK_NAME;
+        p = e;
+    } else if (isdigit((unsigned char)*p) || (*p == '.' && isdigit((unsigned char)p[1]))) {
+        const char *e = p;
+        while (isalnum((unsigned char)*e) || *e == '.' ||
+               ((*e == '+' || *e == '-') && (e[-1] == 'e' || e[-1] == 'E')))
+            e++;
+        t.kind = TK_NUM;
+        p = e;
+    } else if ((p[0] == '=' && p[1] == '=') || (p[0] == '!' && p[1] == '=') ||
+               (p[0] == '<' && (p[1] == '>' || p[1] == '=')) || (p[0] == '>' && p[1] == '=')) {
+        t.kind = TK_OP;
+        p += 2;
+    } else if (*p == '=' || *p == '<' || *p == '>') {
+        t.kind = TK_OP;
+        p++;
+    } else {
+        t.kind = TK_OTHER;
+        p++;
+    }
+    t.n = (size_t)(p - t.p);
+    *pp = p;
+    return t;
+}
+
+static int tok_is(const token *t, const char *word)
+{
+    return t->kind == TK_NAME && t->p[0] != '"' && t->p[0] != '`' && t->p[0] != '[' &&
+           strcasecmp(t->name, word) == 0;
+}
+
+static int tok_char(const token *t, char c)
+{
+    return t->kind == TK_OTHER && t->n == 1 && t->p[0] == c;
+}
+
+/*
+ * A source column of text (every CSV column is) compared with a number literal — `is_active
+ * = 1`, `amt > 10`, `code IN (1, 2)`, `CASE status WHEN 1` — gives the same result for
+ * every row: SQLite never finds a text equal to a number, and sorts every text after every
+ * number. The mapping is refused at the comparison, with the two ways to write it.
+ */
+static int check_text_vs_number(const cut_expr_spec *spec, const char *text, cut_pos pos,
+                                const char *what, const char *colname, cut_error *err)
+{
+    enum { WIN = 5 };
+    token w[WIN]; /* the last tokens, w[WIN - 1] the newest */
+    memset(w, 0, sizeof(w));
+    const char *p = text;
+    for (;;) {
+        memmove(w, w + 1, sizeof(token) * (WIN - 1));
+        w[WIN - 1] = next_token(&p);
+        if (w[WIN - 1].kind == TK_END && w[WIN - 2].kind == TK_END)
+            break; /* (one more round after the end: NUM OP NAME ends at the name) */
+        /* Look for NAME OP [sign] NUM, NUM OP NAME, NAME [NOT] IN ( NUM, NAME [NOT]
+           BETWEEN [sign] NUM, CASE NAME WHEN [sign] NUM: the window ends at the number,
+           or just after the name for NUM OP NAME (the newest token must not open a call). */
+#define W(i) ((i) >= 0 ? &w[(i)] : &none)
+        static const token none = {TK_END, "", 0, ""};
+        const token *num = W(WIN - 1), *col = NULL;
+        int k = WIN - 2, c = -1; /* before the number; the column's index */
+        if (num->kind == TK_NUM) {
+            if (tok_char(W(k), '-') || tok_char(W(k), '+'))
+                k--;
+            if (W(k)->kind == TK_OP)
+                c = k - 1;
+            else if (tok_char(W(k), '(') && tok_is(W(k - 1), "in"))
+                c = tok_is(W(k - 2), "not") ? k - 3 : k - 2;
+            else if (tok_is(W(k), "between"))
+                c = tok_is(W(k - 1), "not") ? k - 2 : k - 1;
+            else if (tok_is(W(k), "when") && tok_is(W(k - 2), "case"))
+                c = k - 1;
+        } else if (W(WIN - 3)->kind == TK_OP && W(WIN - 4)->kind == TK_NUM &&
+                   !tok_char(W(WIN - 1), '(') && !tok_char(W(WIN - 1), '.')) {
+            c = WIN - 2;
+            num = W(WIN - 4);
+        }
+        /* A column of a table in a subquery (t.x) is no source column. */
+        if (c >= 0 && !tok_char(W(c - 1), '.'))
+            col = W(c);
+#undef W
+        if (!col || col->kind != TK_NAME)
+            continue;
+        int idx = -1;
+        for (int i = 0; i < spec->nsrc && idx < 0; i++)
+            if (strcasecmp(spec->src_names[i], col->name) == 0)
+                idx = i;
+        if (idx < 0 || !spec->src_types || spec->src_types[idx].kind != CUT_T_TEXT)
+            continue;
+        const char *from = col->p < num->p ? col->p : num->p;
+        const char *to = col->p < num->p ? num->p + num->n : col->p + col->n;
+        char cmp[160];
+        snprintf(cmp, sizeof(cmp), "%.*s", (int)(to - from < 150 ? to - from : 150), from);
+        cut_error_set(err, CUT_EMAPPING,
+                      "%s%s%s is text in %s, so `%s` compares text with a number and gives the "
+                      "same result for every row (SQLite never finds a text equal to a number, "
+                      "and sorts texts after numbers): convert it, CAST(%s AS INTEGER) or "
+                      "CAST(%s AS REAL), or compare with text ('%.*s')",
+                      what, *what ? ": " : "", col->name,
+                      spec->source ? spec->source : spec->table, cmp, col->name, col->name,
+                      (int)(num->n < 40 ? num->n : 40), num->p);
+        cut_pos at = offset_pos(text, (size_t)(from - text), pos);
+        cut_error_set_pos(err, spec->file, at.line, at.col);
+        cut_error_set_table(err, spec->table);
+        if (colname)
+            cut_error_set_column(err, colname);
+        return CUT_EMAPPING;
+    }
+    return CUT_OK;
+}
+
 /* Prepares SELECT (text) FROM SRC_TABLE to validate one expression and record its inputs. */
 static int check_one(const cut_expr_spec *spec, cut_expr *e, auth_ctx *actx, const char *text,
                      cut_pos pos, const char *what, const char *colname, sqlite3_stmt **keep,
@@ -312,7 +477,8 @@ static int check_one(const cut_expr_spec *spec, cut_expr *e, auth_ctx *actx, con
         return CUT_EMAPPING;
     }
     cut_buf_free(&sql);
-    if (check_lookups(spec, text, pos, what, colname, err)) {
+    if (check_lookups(spec, text, pos, what, colname, err) ||
+        check_text_vs_number(spec, text, pos, what, colname, err)) {
         sqlite3_finalize(st);
         return CUT_EMAPPING;
     }

@@ -290,21 +290,21 @@ static void test_inputs_bind_with_the_storage_class_of_their_logical_type(void *
     cut_expr_free(e);
 }
 
-static void test_int_input_compares_equal_to_integer_literal_but_text_does_not(void **state)
+static void test_int_input_compares_equal_to_integer_literal_and_text_to_text(void **state)
 {
     (void)state;
     prog p = {0};
     src(&p, "is_active", CUT_T_INT);
     src(&p, "code", CUT_T_TEXT);
     ex(&p, "is_active = 1");
-    ex(&p, "code = 1");
+    ex(&p, "code = '1'"); /* code = 1 would never be true: refused (see below) */
     cut_expr *e = compile_ok(&p);
     cut_cell in[] = {txt("1"), txt("1")};
     run r;
     run_init(&r);
     eval_ok(e, in, &r);
     assert_cell(&r.out[0], "1");
-    assert_cell(&r.out[1], "0"); /* text '1' is not the integer 1 in SQLite */
+    assert_cell(&r.out[1], "1");
     in[0] = txt("0");
     eval_ok(e, in, &r);
     assert_cell(&r.out[0], "0");
@@ -1622,6 +1622,66 @@ static void test_lookup_integer_key_matches_text_key(void **state)
     cut_mapping_free(m);
 }
 
+/* A text column compared with a number gives one result for every row (a CSV's columns
+   are all text): refused where it is written, with the ways to write it. */
+static void test_text_compared_with_a_number_is_a_compile_error(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *expr, *shown;
+        int col; /* offset of the comparison in the expression */
+    } bad[] = {
+        {"is_active = 1", "`is_active = 1`", 0},
+        {"CASE WHEN amt > 10 THEN 'big' END", "`amt > 10`", 10},
+        {"coalesce(code, 'x') = 'y' OR code IN (1, 2)", "`code IN (1`", 29},
+        {"code NOT BETWEEN -1 AND 3", "`code NOT BETWEEN -1`", 0},
+        {"CASE code WHEN 1 THEN 'a' END", "`code WHEN 1`", 5},
+        {"10 <= amt", "`10 <= amt`", 0},
+        {"\"amt\" <> 0.5", "`\"amt\" <> 0.5`", 0},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        prog p = {0};
+        src(&p, "is_active", CUT_T_TEXT);
+        src(&p, "amt", CUT_T_TEXT);
+        src(&p, "code", CUT_T_TEXT);
+        ex(&p, bad[i].expr);
+        cut_error err;
+        if (compile_err(&p, &err) != CUT_EMAPPING)
+            fail_msg("'%s' compiled", bad[i].expr);
+        assert_contains(err.msg, bad[i].shown);
+        assert_contains(err.msg, "compares text with a number and gives the same result for every row");
+        assert_contains(err.msg, "CAST(");
+        assert_int_equal(err.line, 10);
+        assert_int_equal(err.col, 7 + bad[i].col);
+    }
+    /* The ways to write it, numbers that are numbers, and text with text. */
+    static const char *const good[] = {
+        "CAST(is_active AS INTEGER) = 1", "is_active = '1'", "length(code) > 3",
+        "amt + 0 > 10", "n = 1", "n IN (1, 2)", "CASE n WHEN 1 THEN code END",
+        "substr(code, 1, 2) = '12'", "'10' = code", "(SELECT 1 WHERE 2 > 1)", "-- code = 1\n n",
+        "'code = 1'"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        prog p = {0};
+        src(&p, "is_active", CUT_T_TEXT);
+        src(&p, "amt", CUT_T_TEXT);
+        src(&p, "code", CUT_T_TEXT);
+        src(&p, "n", CUT_T_INT);
+        ex(&p, good[i]);
+        cut_expr_free(compile_ok(&p));
+    }
+    /* In where: too. */
+    prog p = {0};
+    src(&p, "amt", CUT_T_TEXT);
+    ex(&p, "amt");
+    p.where = "amt > 10";
+    p.where_pos = (cut_pos){4, 12};
+    cut_error err;
+    assert_int_equal(compile_err(&p, &err), CUT_EMAPPING);
+    assert_contains(err.msg, "where: amt is text in clients");
+    assert_int_equal(err.line, 4);
+    assert_int_equal(err.col, 12);
+}
+
 static void test_lookup_unknown_name_is_a_compile_error_with_a_suggestion(void **state)
 {
     (void)state;
@@ -1657,7 +1717,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_inputs_bind_with_the_storage_class_of_their_logical_type),
-        cmocka_unit_test(test_int_input_compares_equal_to_integer_literal_but_text_does_not),
+        cmocka_unit_test(test_int_input_compares_equal_to_integer_literal_and_text_to_text),
         cmocka_unit_test(test_bool_t_binds_one_and_f_binds_zero),
         cmocka_unit_test(test_numeric_input_behaves_as_a_number_in_comparisons),
         cmocka_unit_test(test_numeric_with_more_than_15_significant_digits_binds_as_text),
@@ -1725,6 +1785,7 @@ int main(void)
         cmocka_unit_test(test_lookup_hit_miss_and_null),
         cmocka_unit_test(test_lookup_integer_key_matches_text_key),
         cmocka_unit_test(test_lookup_unknown_name_is_a_compile_error_with_a_suggestion),
+        cmocka_unit_test(test_text_compared_with_a_number_is_a_compile_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
