@@ -209,7 +209,10 @@ enum {
 /* Every connection starts with this header so the core can find its driver. */
 struct cut_conn {
     const cut_driver *drv;
-    cut_url *url; /* owned by the connection */
+    cut_url *url;       /* owned by the connection */
+    int names_encoding; /* a cut_encoding: how names the engine cannot say the encoding of
+                           are written (a CSV header), set from the mapping's
+                           source_encoding before describing; 0 = UTF-8 */
 };
 struct cut_scan {
     const cut_driver *drv;

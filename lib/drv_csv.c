@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 
 #include "driver.h"
+#include "types.h"
 #include "util.h"
 
 #define CSV_CHUNK   ((size_t)64 * 1024) /* bytes read from the file at a time */
@@ -286,7 +287,9 @@ static int reader_next(csv_reader *r, cut_error *err)
 typedef struct csv_header {
     char **names;
     long n, cap;
-    long nul_col; /* the first column whose name holds a NUL byte (1-based), or 0 */
+    long nul_col;     /* the first column whose name holds a NUL byte (1-based), or 0 */
+    cut_encoding enc; /* of the names, as of the data (the mapping's source_encoding) */
+    cut_buf utf8;     /* a name transcoded */
 } csv_header;
 
 static void header_free(csv_header *h)
@@ -294,6 +297,7 @@ static void header_free(csv_header *h)
     for (long i = 0; i < h->n; i++)
         free(h->names[i]);
     free(h->names);
+    cut_buf_free(&h->utf8);
     memset(h, 0, sizeof(*h));
 }
 
@@ -314,6 +318,20 @@ static void header_field(csv_reader *r, long idx, const char *p, size_t len)
     /* A C string cannot hold the whole name: refused (read_header), never cut short. */
     if (p && !h->nul_col && memchr(p, '\0', len))
         h->nul_col = h->n + 1;
+    /* Names are in the file's encoding, as its values are: the mapping (UTF-8) must be
+       able to name a latin1 'café'. */
+    const char *why = NULL;
+    if (p && h->enc != CUT_ENC_UTF8) {
+        int tr = cut_transcode_to_utf8(h->enc, p, len, &h->utf8, &why);
+        if (tr == CUT_ENOMEM) {
+            r->rc = cut_error_set(r->err, CUT_ENOMEM, "out of memory");
+            return;
+        }
+        if (tr == CUT_CANON_NEW) {
+            p = h->utf8.p;
+            len = h->utf8.len;
+        }
+    }
     /* An unquoted empty name arrives as NULL: for a name, it is simply empty. */
     char *name = p ? cut_strndup(p, len) : cut_strdup("");
     if (!name) {
@@ -328,9 +346,10 @@ static void header_field(csv_reader *r, long idx, const char *p, size_t len)
  * name is non-empty, free of NUL bytes and unique (ignoring case, as SQL
  * identifiers compare).
  */
-static int read_header(csv_reader *r, csv_header *h, cut_error *err)
+static int read_header(csv_reader *r, csv_header *h, cut_encoding enc, cut_error *err)
 {
     memset(h, 0, sizeof(*h));
+    h->enc = enc;
     r->on_field = header_field;
     r->ud = h;
     int rc = reader_next(r, err);
@@ -458,7 +477,7 @@ static int csv_describe(cut_conn *conn, const char *name, cut_table **out, cut_e
     rc = reader_open(&r, path, name, err);
     if (rc)
         goto done;
-    rc = read_header(&r, &h, err);
+    rc = read_header(&r, &h, (cut_encoding)c->base.names_encoding, err);
     if (rc)
         goto done;
     t = calloc(1, sizeof(*t));
@@ -716,7 +735,7 @@ static int csv_scan_open(cut_conn *conn, const cut_table *t, const cut_scan_opts
     rc = reader_open(&s->r, path, t->name, err);
     if (rc)
         goto done;
-    rc = read_header(&s->r, &h, err);
+    rc = read_header(&s->r, &h, (cut_encoding)conn->names_encoding, err);
     if (rc)
         goto done;
     /* The batches' columns are positions in t: the file must still say the same. */

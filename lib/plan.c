@@ -667,6 +667,8 @@ int cut_plan_build(cut_mapping *m, const cut_run_opts *o, cut_conn *src, cut_con
                 "source_encoding: unknown encoding '%s' (utf8, latin1 or cp1252)",
                 m->opts.source_encoding);
     p->encoding = (int)enc;
+    if (src)
+        src->names_encoding = (int)enc; /* before any table is described */
     p->reject_dir = cut_reject_dir(m, o);
 
     /* The tables to run: all, or the ones named (each must be in the mapping). */

@@ -1,0 +1,12 @@
+# A latin1 header (caf 0xE9) under source_encoding: latin1: its names are decoded as its
+# values are, so a UTF-8 mapping names the column, and a copy by name finds it (it was
+# loaded as NULL, a column no mapping could name).
+input "header id,caf 0xE9,note (latin1), source_encoding: latin1"
+sq tgt2.db "CREATE TABLE t (id INTEGER PRIMARY KEY, drink TEXT, note TEXT);"
+step 0 migrate m.yaml
+accounts t 2 0 0 2
+sq_is tgt.db "SELECT \"café\" FROM t WHERE id = 1" "crème"
+step 0 verify m.yaml
+step 0 migrate named.yaml
+accounts t 2 0 0 2
+sq_is tgt2.db "SELECT drink FROM t WHERE id = 2" "THÉ"
