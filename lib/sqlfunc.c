@@ -511,12 +511,52 @@ static int days_in_month(int y, int m)
     return dm[m - 1];
 }
 
+/*
+ * Whether a strptime format reads a time of day (1), only a date (0), or cannot give the
+ * same answer everywhere (-1, *why set): %s reads a Unix time through the process's time
+ * zone, and %z/%Z read an offset that struct tm would drop.
+ */
+static int format_has_time(const char *fmt, const char **why)
+{
+    int with_time = 0;
+    for (const char *f = fmt; *f; f++) {
+        if (*f != '%')
+            continue;
+        f++;
+        while (*f == 'E' || *f == 'O')
+            f++;
+        if (!*f)
+            break;
+        if (strchr("HMSTRIrcXklp", *f))
+            with_time = 1;
+        if (*f == 's') {
+            *why = "%s reads a Unix time in the time zone of the process, which another "
+                   "run may not share: use datetime(x, 'unixepoch'), which reads it in UTC";
+            return -1;
+        }
+        if (*f == 'z' || *f == 'Z') {
+            *why = "%z would read a UTC offset and drop it, shifting the time: keep the "
+                   "text, a timestamptz column takes '2021-03-05 10:00:00+02' as it is";
+            return -1;
+        }
+    }
+    return with_time;
+}
+
 static void fn_parse_date(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
         return;
     const char *s = (const char *)sqlite3_value_text(argv[0]);
     const char *fmt = (const char *)sqlite3_value_text(argv[1]);
+    const char *why = NULL;
+    int with_time = format_has_time(fmt, &why);
+    if (with_time < 0) {
+        char *e = sqlite3_mprintf("parse_date: format '%s': %s", fmt, why);
+        sqlite3_result_error(ctx, e, -1);
+        sqlite3_free(e);
+        return;
+    }
     struct tm tm;
     memset(&tm, 0, sizeof(tm));
     tm.tm_mday = 1;
@@ -525,14 +565,13 @@ static void fn_parse_date(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         end++;
     int y = tm.tm_year + 1900, m = tm.tm_mon + 1;
     if (!end || *end || y < 1 || y > 9999 || m < 1 || m > 12 || tm.tm_mday < 1 ||
-        tm.tm_mday > days_in_month(y, m)) {
+        tm.tm_mday > days_in_month(y, m) || tm.tm_hour > 23 || tm.tm_min > 59 ||
+        tm.tm_sec > 59) {
         char *e = sqlite3_mprintf("parse_date: '%s' does not match the format '%s'", s, fmt);
         sqlite3_result_error(ctx, e, -1);
         sqlite3_free(e);
         return;
     }
-    int with_time = strstr(fmt, "%H") || strstr(fmt, "%M") || strstr(fmt, "%S") ||
-                    strstr(fmt, "%T") || strstr(fmt, "%R") || strstr(fmt, "%I");
     char out[32];
     int len;
     if (with_time)

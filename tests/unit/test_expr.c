@@ -1541,6 +1541,20 @@ static void test_parse_date_with_time_fields_gives_a_timestamp(void **state)
     expect1("parse_date('25/12/2023 14:05:09', '%d/%m/%Y %H:%M:%S')", "2023-12-25 14:05:09");
     expect1("parse_date('25/12/2023 14:05', '%d/%m/%Y %H:%M')", "2023-12-25 14:05:00");
     expect1("parse_date('2023-12-25T07:08:09', '%Y-%m-%dT%T')", "2023-12-25 07:08:09");
+    /* Every time conversion counts, a literal %% does not. */
+    expect1("parse_date('2021-03-05 01:02:03 PM', '%Y-%m-%d %r')", "2021-03-05 13:02:03");
+    expect1("parse_date('2021-03-05 10:11:12', '%Y-%m-%d %X')", "2021-03-05 10:11:12");
+    expect1("parse_date('2021-03-05 %H', '%Y-%m-%d %%H')", "2021-03-05");
+}
+
+/* What strptime would read differently elsewhere, or drop, is refused by its format. */
+static void test_parse_date_refuses_epoch_and_offsets(void **state)
+{
+    (void)state;
+    expect1_error("parse_date('1700000000', '%s')", "datetime(x, 'unixepoch')");
+    expect1_error("parse_date('2021-03-05 10:00:00+0200', '%Y-%m-%d %H:%M:%S%z')",
+                  "would read a UTC offset and drop it");
+    expect1_error("parse_date('2021-03-05 23:59:60', '%Y-%m-%d %H:%M:%S')", "does not match");
 }
 
 static void test_parse_date_invalid_day_is_an_error(void **state)
@@ -1781,6 +1795,7 @@ int main(void)
         cmocka_unit_test(test_split_part_empty_delimiter_returns_whole_string_for_1_and_minus_1),
         cmocka_unit_test(test_parse_date_with_day_month_year),
         cmocka_unit_test(test_parse_date_with_time_fields_gives_a_timestamp),
+        cmocka_unit_test(test_parse_date_refuses_epoch_and_offsets),
         cmocka_unit_test(test_parse_date_invalid_day_is_an_error),
         cmocka_unit_test(test_lookup_hit_miss_and_null),
         cmocka_unit_test(test_lookup_integer_key_matches_text_key),
