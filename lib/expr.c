@@ -962,8 +962,17 @@ static int take_result(sqlite3_stmt *st, int i, cut_cell *out, cut_arena *arena)
     return CUT_OK;
 }
 
-/* After a failure of the whole statement: which expression failed, and why. */
+static void find_failure_in(cut_expr *e, const cut_cell *in, int *failed, cut_buf *msg);
+
+/* After a failure of the whole statement: which expression failed, and why. The helper
+   table is emptied afterwards: a subquery over it must never see another row. */
 static void find_failure(cut_expr *e, const cut_cell *in, int *failed, cut_buf *msg)
+{
+    find_failure_in(e, in, failed, msg);
+    sqlite3_exec(e->db, "DELETE FROM " SRC_TABLE, NULL, NULL, NULL);
+}
+
+static void find_failure_in(cut_expr *e, const cut_cell *in, int *failed, cut_buf *msg)
 {
     *failed = -1;
     sqlite3_exec(e->db, "DELETE FROM " SRC_TABLE, NULL, NULL, NULL);

@@ -1636,6 +1636,30 @@ static void test_lookup_integer_key_matches_text_key(void **state)
     cut_mapping_free(m);
 }
 
+/* The helper table the slow path fills with a failing row is empty again afterwards: a
+   subquery over it cannot carry that row's values into the next one. */
+static void test_a_failed_row_never_reaches_the_next(void **state)
+{
+    (void)state;
+    prog p = {0};
+    src(&p, "x", CUT_T_TEXT);
+    ex(&p, "parse_date(x, '%Y')");
+    ex(&p, "(SELECT max(x) FROM __cutover_row)");
+    cut_expr *e = compile_ok(&p);
+    run r;
+    run_init(&r);
+    cut_cell bad[] = {txt("not a year")};
+    int keep = 0, failed = -1;
+    assert_int_equal(cut_expr_eval(e, bad, r.out, &r.arena, &keep, &failed, &r.msg), CUT_EDATA);
+    assert_int_equal(failed, 0);
+    cut_cell good[] = {txt("2020")};
+    eval_ok(e, good, &r);
+    assert_cell(&r.out[0], "2020-01-01");
+    assert_true(cut_cell_is_null(&r.out[1]));
+    run_free(&r);
+    cut_expr_free(e);
+}
+
 /* A text column compared with a number gives one result for every row (a CSV's columns
    are all text): refused where it is written, with the ways to write it. */
 static void test_text_compared_with_a_number_is_a_compile_error(void **state)
@@ -1801,6 +1825,7 @@ int main(void)
         cmocka_unit_test(test_lookup_integer_key_matches_text_key),
         cmocka_unit_test(test_lookup_unknown_name_is_a_compile_error_with_a_suggestion),
         cmocka_unit_test(test_text_compared_with_a_number_is_a_compile_error),
+        cmocka_unit_test(test_a_failed_row_never_reaches_the_next),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
