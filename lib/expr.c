@@ -227,6 +227,18 @@ static int is_blank(const char *s)
     return *s == '\0' || (s[0] == ';' && s[1] == '\0');
 }
 
+/* Places err (a mapping error) at byte off of an expression that starts at pos. */
+static int error_at(const cut_expr_spec *spec, const char *text, cut_pos pos, size_t off,
+                    const char *colname, cut_error *err)
+{
+    cut_pos at = offset_pos(text, off, pos);
+    cut_error_set_pos(err, spec->file, at.line, at.col);
+    cut_error_set_table(err, spec->table);
+    if (colname)
+        cut_error_set_column(err, colname);
+    return CUT_EMAPPING;
+}
+
 /* lookup('name', …) with a literal name must name a lookup of the mapping: a typo would
    otherwise reject every row at run time. */
 static int check_lookups(const cut_expr_spec *spec, const char *text, cut_pos pos,
@@ -271,12 +283,7 @@ static int check_lookups(const cut_expr_spec *spec, const char *text, cut_pos po
                       *what ? ": " : "", name,
                       sugg[0] ? " (did you mean " : (nn ? "" : " (the mapping has no lookups:)"),
                       sugg, sugg[0] ? "?)" : "");
-        cut_pos at_pos = offset_pos(text, (size_t)at, pos);
-        cut_error_set_pos(err, spec->file, at_pos.line, at_pos.col);
-        cut_error_set_table(err, spec->table);
-        if (colname)
-            cut_error_set_column(err, colname);
-        return CUT_EMAPPING;
+        return error_at(spec, text, pos, (size_t)at, colname, err);
     }
     return CUT_OK;
 }
@@ -436,12 +443,7 @@ static int check_text_vs_number(const cut_expr_spec *spec, const char *text, cut
                       what, *what ? ": " : "", col->name,
                       spec->source ? spec->source : spec->table, cmp, col->name, col->name,
                       (int)(num->n < 40 ? num->n : 40), num->p);
-        cut_pos at = offset_pos(text, (size_t)(from - text), pos);
-        cut_error_set_pos(err, spec->file, at.line, at.col);
-        cut_error_set_table(err, spec->table);
-        if (colname)
-            cut_error_set_column(err, colname);
-        return CUT_EMAPPING;
+        return error_at(spec, text, pos, (size_t)(from - text), colname, err);
     }
     return CUT_OK;
 }
