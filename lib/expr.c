@@ -782,8 +782,20 @@ int cut_expr_compile(const cut_expr_spec *spec, cut_expr **out, cut_error *err)
         cut_buf_printf(&sql, "__cutover_none");
     cut_buf_printf(&sql, ")");
     if (sqlite3_exec(e->db, cut_buf_cstr(&sql), NULL, NULL, NULL) != SQLITE_OK) {
-        rc = cut_error_set(err, CUT_ESCHEMA, "source table for %s: %s", spec->table,
-                           sqlite3_errmsg(e->db));
+        /* SQLite's limit (SQLITE_MAX_COLUMN, 2000 by default) on the row expressions see. */
+        if (strstr(sqlite3_errmsg(e->db), "too many columns"))
+            rc = cut_error_set(err, CUT_EMAPPING,
+                               "table %s: source table %s has %d columns, more than expressions "
+                               "can see (SQLite's limit: %d); copy its columns by name, without "
+                               "expressions or where:, or give the source fewer columns",
+                               spec->table, spec->source ? spec->source : spec->table,
+                               spec->nsrc, sqlite3_limit(e->db, SQLITE_LIMIT_COLUMN, -1));
+        else
+            rc = cut_error_set(err, CUT_ESCHEMA, "source table for %s: %s", spec->table,
+                               sqlite3_errmsg(e->db));
+        cut_error_set_pos(err, spec->file, spec->nexpr ? spec->expr_pos[0].line : spec->where_pos.line,
+                          spec->nexpr ? spec->expr_pos[0].col : spec->where_pos.col);
+        cut_error_set_table(err, spec->table);
         goto done;
     }
     auth_ctx actx = {e, NULL, 0, 0};

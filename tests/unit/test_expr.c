@@ -1636,6 +1636,42 @@ static void test_lookup_integer_key_matches_text_key(void **state)
     cut_mapping_free(m);
 }
 
+/* More source columns than SQLite lets a table have: said in the mapping's words. */
+static void test_too_many_source_columns_for_expressions_is_a_mapping_error(void **state)
+{
+    (void)state;
+    enum { N = 2001 };
+    static char names[N][8];
+    static const char *np[N];
+    static cut_type types[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof(names[i]), "c%d", i);
+        np[i] = names[i];
+        types[i].kind = CUT_T_TEXT;
+    }
+    const char *exprs[] = {"upper(c1)"};
+    cut_pos pos[] = {{12, 7}};
+    cut_expr_spec s;
+    memset(&s, 0, sizeof(s));
+    s.file = "map.yaml";
+    s.table = "wide";
+    s.source = "wide";
+    s.nsrc = N;
+    s.src_names = np;
+    s.src_types = types;
+    s.nexpr = 1;
+    s.exprs = exprs;
+    s.expr_pos = pos;
+    cut_expr *e = NULL;
+    cut_error err;
+    cut_error_clear(&err);
+    assert_int_equal(cut_expr_compile(&s, &e, &err), CUT_EMAPPING);
+    assert_null(e);
+    assert_contains(err.msg, "source table wide has 2001 columns, more than expressions can see");
+    assert_contains(err.msg, "copy its columns by name");
+    assert_int_equal(err.line, 12);
+}
+
 /* The helper table the slow path fills with a failing row is empty again afterwards: a
    subquery over it cannot carry that row's values into the next one. */
 static void test_a_failed_row_never_reaches_the_next(void **state)
@@ -1826,6 +1862,7 @@ int main(void)
         cmocka_unit_test(test_lookup_unknown_name_is_a_compile_error_with_a_suggestion),
         cmocka_unit_test(test_text_compared_with_a_number_is_a_compile_error),
         cmocka_unit_test(test_a_failed_row_never_reaches_the_next),
+        cmocka_unit_test(test_too_many_source_columns_for_expressions_is_a_mapping_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
