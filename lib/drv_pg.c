@@ -2241,16 +2241,21 @@ static int reset_sequences(pg_conn *c, const char *qname, const char *table, cut
     for (int r = 0; r < PQntuples(res) && rc == CUT_OK; r++) {
         const char *seq = PQgetvalue(res, r, 1);
         cut_buf_reset(&sql);
+        /* Past the keys, and never back: setval is not undone by a rollback (a restore
+           that failed would have left the counter below the keys still there), and a value
+           the sequence gave out may be in use outside the table. */
         cut_buf_printf(&sql,
                        "SELECT pg_catalog.setval($1::pg_catalog.regclass, "
                        "coalesce(m.v::int8, s.seqstart), m.v IS NOT NULL) "
                        "FROM pg_catalog.pg_sequence s, (SELECT CASE WHEN (SELECT seqincrement "
                        "FROM pg_catalog.pg_sequence WHERE seqrelid = $1::pg_catalog.regclass) "
-                       "> 0 THEN max(");
+                       "> 0 THEN greatest(max(");
         quote_ident(&sql, PQgetvalue(res, r, 0));
-        cut_buf_printf(&sql, ") ELSE min(");
+        cut_buf_printf(&sql, "), pg_catalog.pg_sequence_last_value($1::pg_catalog.regclass)) "
+                             "ELSE least(min(");
         quote_ident(&sql, PQgetvalue(res, r, 0));
-        cut_buf_printf(&sql, ") END AS v FROM %s) m WHERE s.seqrelid = $1::pg_catalog.regclass",
+        cut_buf_printf(&sql, "), pg_catalog.pg_sequence_last_value($1::pg_catalog.regclass)) "
+                             "END AS v FROM %s) m WHERE s.seqrelid = $1::pg_catalog.regclass",
                        qname);
         const char *p[1] = {seq};
         PGresult *r2 = cut_buf_cstr(&sql)
