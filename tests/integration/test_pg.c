@@ -1419,12 +1419,13 @@ static void test_commit_moves_identity_and_serial_sequences(void **state)
     assert_string_equal(query(f, "SELECT id || '/' || s FROM sq WHERE v = 'next'"), "42/1001");
     cut_batch_free(b);
     cut_table_free(t);
-    /* an empty load puts a used sequence back to its start */
+    /* an empty load leaves a used sequence where it was: never back, as a value it gave
+       out may be in use elsewhere (and a rollback would not undo the setval) */
     t = describe(c, "sq0");
     l = load_open(c, t, 0, 0, cols);
     commit_ok(c, l);
     sql(f, "INSERT INTO sq0 (v) VALUES ('first')");
-    assert_string_equal(query(f, "SELECT id FROM sq0"), "1");
+    assert_string_equal(query(f, "SELECT id FROM sq0"), "3");
     cut_table_free(t);
     /* a descending sequence goes below the smallest key */
     t = describe(c, "sqd");
