@@ -117,7 +117,9 @@ typedef struct cut_driver {
 
     /* Describes a table; CUT_ENOTFOUND (with the name in err) when it does not exist. */
     int (*describe)(cut_conn *c, const char *name, cut_table **out, cut_error *err);
-    /* Names of the tables of the database (caller frees each and the array). */
+    /* Names of the tables of the database, not its views (a snapshot of the database
+       holds its tables; caller frees each and the array). A view is still described by
+       name, as a source. */
     int (*list_tables)(cut_conn *c, char ***names, int *n, cut_error *err);
     /* A cheap row estimate (statistics); exact counts are allowed. */
     int (*estimate_rows)(cut_conn *c, const cut_table *t, int64_t *rows, cut_error *err);

@@ -700,7 +700,7 @@ static int my_list_tables(cut_conn *base, char ***names, int *n, cut_error *err)
     MYSQL_RES *res;
     int rc = my_store(c,
                       "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
-                      "DATABASE() ORDER BY TABLE_NAME",
+                      "DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
                       &res, err, "list tables");
     if (rc)
         return rc;
