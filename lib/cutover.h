@@ -637,6 +637,16 @@ int cut_journal_restore_check(cut_journal *j, const char *snapshot_path, const c
 int cut_journal_mark_restored(cut_journal *j, const char *snapshot_path,
                               const cut_snap_info *info, int64_t *run, cut_error *err);
 
+/*
+ * After run `run`'s snapshot was restored: recreates the constraints an interrupted
+ * deferred migrate of that run dropped (their statements wait in its mapping's reject
+ * directory), so that the target is as it was, keys included, and not only once the next
+ * run starts. The mapping is read from the path the run journaled; *restored = tables
+ * whose constraints came back. CUT_ESTATE when the mapping is gone or has changed since
+ * (its hash): the statements stay, and the message names where.
+ */
+int cut_runbook_restore_constraints(cut_journal *j, int64_t run, int *restored, cut_error *err);
+
 typedef enum { CUT_REPORT_TEXT = 0, CUT_REPORT_JSON = 1, CUT_REPORT_HTML = 2 } cut_report_format;
 
 /*

@@ -421,7 +421,7 @@ static int keep_statements(void *ud, char *const *stmts, int n, cut_error *err)
         return rc;
     }
     for (int i = 0; k->first && i < n; i++)
-        fprintf(f, "%s\n", stmts[i]); /* catalog definitions are single lines */
+        fprintf(f, "%s;\n", stmts[i]); /* single lines (catalog definitions); psql -f runs them too */
     FILE *old = fopen(k->path, "r");
     if (old) {
         char buf[8192];
@@ -431,7 +431,7 @@ static int keep_statements(void *ud, char *const *stmts, int n, cut_error *err)
         fclose(old);
     }
     for (int i = 0; !k->first && i < n; i++)
-        fprintf(f, "%s\n", stmts[i]);
+        fprintf(f, "%s;\n", stmts[i]);
     if (fflush(f) != 0 || fsync(fileno(f)) != 0)
         rc = cut_error_set(err, CUT_EIO, "cannot write %s: %s", tmp, strerror(errno));
     if (fclose(f) != 0 && rc == CUT_OK)

@@ -715,3 +715,33 @@ out:
     free(tgt_red);
     return rc;
 }
+
+int cut_runbook_restore_constraints(cut_journal *j, int64_t run, int *restored, cut_error *err)
+{
+    *restored = 0;
+    cut_jrun *r = NULL;
+    int rc = cut_journal_load(j, run, 0, &r, err);
+    if (rc)
+        return rc;
+    cut_mapping *m = NULL;
+    cut_error e;
+    cut_error_clear(&e);
+    if (cut_mapping_load(r->mapping, &m, &e) != CUT_OK) {
+        rc = cut_error_set(err, CUT_ESTATE,
+                           "run %" PRId64 ": its mapping %s cannot be read (%s): constraints an "
+                           "interrupted migrate dropped would stay dropped; run 'cutover check "
+                           "MAPPING', which lists them",
+                           run, r->mapping, e.msg);
+    } else if (strcmp(cut_mapping_hash(m), r->mapping_hash) != 0) {
+        rc = cut_error_set(err, CUT_ESTATE,
+                           "run %" PRId64 ": its mapping %s has changed since (hash %s, was %s): "
+                           "its dropped constraints, if any, are not recreated; 'cutover check' "
+                           "lists them",
+                           run, r->mapping, cut_mapping_hash(m), r->mapping_hash);
+    } else {
+        rc = cut_restore_constraints(m, NULL, restored, err);
+    }
+    cut_mapping_free(m);
+    cut_jrun_free(r);
+    return rc;
+}

@@ -491,6 +491,18 @@ int cli_journal_restored(cut_journal *j, const char *snapshot, const cut_snap_in
     if (cut_journal_mark_restored(j, snapshot, info, &run, &err)) {
         status = fail("journal", &err);
     } else if (run) {
+        /* A run killed during a deferred migrate left the keys, foreign keys and indexes
+           it dropped out of the target: the restore put the rows back, these go back now. */
+        int fixed = 0;
+        int rc = cut_runbook_restore_constraints(j, run, &fixed, &err);
+        if (rc && rc != CUT_ESTATE)
+            return fail("restore", &err);
+        if (rc) /* the rows are back and recorded; the constraints are for check to list */
+            fprintf(stderr, "cutover: warning: %s\n", err.msg);
+        if (fixed)
+            fprintf(stderr, "cutover: recreated the constraints of %d table%s that run %" PRId64
+                            "'s interrupted migrate had dropped\n",
+                    fixed, fixed == 1 ? "" : "s", run);
         fprintf(stderr, "cutover: journal %s: run %" PRId64 " restored from its snapshot; "
                         "a new run on its target may start\n",
                 path, run);
