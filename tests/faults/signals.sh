@@ -185,10 +185,15 @@ for step in check snapshot migrate verify restore; do
             # after the last, while a snapshot file is closed) has none to name.
             named=$(grep -o "table [a-z]*: [a-z: ]*interrupted" k$n.out | head -n 1 | cut -d: -f1)
             # The table named is the target's (clients is the source of members), and its
-            # progress line does not say it was done.
+            # progress line does not say it was done (migrate and verify: one phase per
+            # table; a restore's table has two, its load done before its read-back).
             [ "$named" = "table clients" ] && fail "$what: names the source table clients"
-            [ -n "$named" ] && grep -q "^cutover: $step ${named#table }: .* done in" k$n.out &&
-                fail "$what: the progress says ${named#table } was done"
+            case $step in
+            migrate | verify)
+                [ -n "$named" ] && grep -q "^cutover: $step ${named#table }: .* done in" k$n.out &&
+                    fail "$what: the progress says ${named#table } was done"
+                ;;
+            esac
             expect state.json '"outcome": "interrupted"'
             ls ./*.tmp-* >/dev/null 2>&1 && fail "$what: a temporary file was left"
             digests gym.db after$n.dig
