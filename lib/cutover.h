@@ -470,6 +470,7 @@ typedef struct cut_snap_table {
     int ncols;
     cut_digest digest;         /* as written (snapshot) or as found (inspect --verify, restore) */
     int verified;              /* inspect --verify / restore: recomputed digest equals the index */
+    int read_back;             /* restore: read back after loading (digest = as read back) */
     char *ddl;                 /* the source driver's CREATE TABLE statement ("" if none) */
     char *error;               /* inspect --verify / restore: why this table failed, else NULL */
 } cut_snap_table;
@@ -485,6 +486,7 @@ typedef struct cut_snap_info {
     cut_snap_table *tables; /* snapshot: as written; inspect: every table; restore: those restored */
     uint64_t file_bytes;
     double seconds;
+    int committed; /* restore: 1 once its transaction committed */
 } cut_snap_info;
 
 void cut_snapshot_opts_init(cut_snapshot_opts *o);

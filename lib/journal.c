@@ -749,21 +749,29 @@ int cut_journal_put_snap(cut_journal *j, int64_t run, const char *phase, const c
                           &st, err)))
             break;
         char hex[33];
-        int ok = !t->error && (!is_restore || t->verified);
+        /* A restore's table is "ok" only once the transaction holding it committed: one
+           read back equal to the snapshot in a restore another table failed (or whose
+           commit failed) was "rolled back" with the rest. */
+        const char *status = "failed";
+        if (!is_restore)
+            status = t->error ? "failed" : "ok";
+        else if (t->verified && !t->error)
+            status = info->committed ? "ok" : "rolled back";
         sqlite3_bind_int64(st, 1, run);
         bind_text(j, st, 2, phase);
         bind_text(j, st, 3, t->name);
         sqlite3_bind_int(st, 4, i);
-        bind_text(j, st, 5, ok ? "ok" : "failed");
+        bind_text(j, st, 5, status);
         sqlite3_bind_int64(st, 6, t->rows);
         cut_digest_hex(&t->digest, hex);
         /* A snapshot's digest is what a restore must reproduce; a restore's is what it
-           read back, equal to the snapshot's when verified. A restore that failed before
-           reading a table back found no digest: recording the snapshot's would make the
-           report claim a proof that never happened. */
+           read back (equal to the snapshot's when verified, whether or not it committed,
+           and recorded when it differs too). A restore that failed before reading a table
+           back found no digest: recording the snapshot's would make the report claim a
+           proof that never happened. */
         if (!is_restore || t->verified)
             bind_text(j, st, 7, hex);
-        if (is_restore && t->verified)
+        if (is_restore && (t->verified || t->read_back))
             bind_text(j, st, 8, hex);
         sqlite3_bind_double(st, 9, info->seconds);
         bind_text(j, st, 10, t->error);
@@ -1430,7 +1438,7 @@ int cut_journal_mark_restored(cut_journal *j, const char *snapshot_path,
     int ok = 1;
     int64_t rows = 0;
     for (int i = 0; info && i < info->ntables; i++) {
-        ok = ok && info->tables[i].verified && !info->tables[i].error;
+        ok = ok && info->committed && info->tables[i].verified && !info->tables[i].error;
         rows += info->tables[i].rows;
     }
     snprintf(detail, sizeof(detail),

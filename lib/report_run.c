@@ -47,6 +47,30 @@ static const cut_jtable *find_table(const cut_jrun *r, const char *phase, const 
     return NULL;
 }
 
+/* A restore's table: its digest read back equals the snapshot's (a fact about the
+   read-back; whether it was committed is its status, "ok" or "rolled back"). */
+static int restore_matches(const cut_jtable *sn, const cut_jtable *t)
+{
+    const char *want = sn && sn->expected ? sn->expected : t->expected;
+    return want && t->actual && strcmp(want, t->actual) == 0;
+}
+
+/* What a restore's table proves, in words: committed equal, read back equal but rolled
+   back with the rest, read back and differs, or never read back. */
+static const char *restore_proof(const cut_jtable *sn, const cut_jtable *t, int html)
+{
+    if (!t->actual)
+        return strcmp(t->status, "ok") == 0
+                   ? (html ? "equal to the snapshot" : "verified by the restore")
+                   : "not read back";
+    if (!restore_matches(sn, t))
+        return html ? "read back, differs" : "read back, DIFFERS from the snapshot";
+    if (strcmp(t->status, "ok") == 0)
+        return html ? "equal to the snapshot" : "= snapshot";
+    return html ? "read back equal, rolled back (not committed)"
+                : "read back equal to the snapshot, but ROLLED BACK (not committed)";
+}
+
 /* The run's table names: verify's order, then any only migrate, snapshot or restore saw. */
 static int table_names(const cut_jrun *r, const char ***out)
 {
@@ -392,16 +416,10 @@ static void text_report(const cut_jrun *r, const char *journal, FILE *out)
                          "migrate\n",
                     rs && strcmp(rs->status, "ok") != 0 ? "FAILED, nothing of it committed; " : "");
         }
-        int same = sn && sn->expected && t->actual && strcmp(sn->expected, t->actual) == 0;
         /* A restore that stopped before reading a table back has no digest of it. */
-        int unread = !t->actual && strcmp(t->status, "ok") != 0;
-        fprintf(out, "  %-20s %10" PRId64 " rows  %.16s  %s\n", t->table,
+        fprintf(out, "  %-20s %10" PRId64 " rows  %.16s  %s%s%s\n", t->table,
                 t->target_rows < 0 ? 0 : t->target_rows, t->actual ? t->actual : "-",
-                t->error  ? t->error
-                : same    ? "= snapshot"
-                : unread  ? "not read back"
-                : sn      ? "DIFFERS from the snapshot"
-                          : "verified by the restore");
+                restore_proof(sn, t, 0), t->error ? ": " : "", t->error ? t->error : "");
     }
     char *v = verdict_text(r, journal);
     fprintf(out, "\n%s: %s\n", verdict_word(r), v ? v : "");
@@ -619,10 +637,9 @@ static void json_report(const cut_jrun *r, cut_jrun *const *hist, int nhist, con
             fputs(", \"digest\": ", out);
             jstr(out, &b, rs->actual);
             fprintf(out, ", \"matches_snapshot\": %s, \"error\": ",
-                    sn && sn->expected && rs->actual && strcmp(sn->expected, rs->actual) == 0
+                    restore_matches(sn, rs) || (!rs->actual && strcmp(rs->status, "ok") == 0)
                         ? "true"
-                    : !sn && strcmp(rs->status, "ok") == 0 ? "true"
-                                                           : "false");
+                        : "false");
             jstr(out, &b, rs->error);
             fputs("}", out);
         } else {
@@ -1152,17 +1169,16 @@ static void html_restore(const cut_jrun *r, FILE *out)
                   out);
         }
         const cut_jtable *sn = find_table(r, "snapshot", t->table);
-        int same = sn && sn->expected && t->actual ? strcmp(sn->expected, t->actual) == 0
-                                                   : strcmp(t->status, "ok") == 0;
-        int unread = !t->actual && strcmp(t->status, "ok") != 0;
+        int ok = strcmp(t->status, "ok") == 0;
+        int same = t->actual ? restore_matches(sn, t) : ok;
         fputs("<tr><td><b>", out);
         html_esc(out, t->table);
         fputs("</b></td>", out);
         html_num(out, t->target_rows);
         html_digest(out, sn ? sn->expected : t->expected);
         html_digest(out, t->actual);
-        fprintf(out, "<td><span class=\"pill %s\">%s</span></td></tr>\n", same ? "ok" : "bad",
-                same ? "equal to the snapshot" : unread ? "not read back" : "differs");
+        fprintf(out, "<td><span class=\"pill %s\">%s</span></td></tr>\n",
+                same ? (ok ? "ok" : "warn") : "bad", restore_proof(sn, t, 1));
     }
     if (any)
         fputs("</table>", out);

@@ -2291,6 +2291,9 @@ static int restore_tx(const snap *s, cut_conn *c, rtable *rt, int n, const int *
     cut_batch *b = NULL;
     deferred dfr = {NULL, 0}, dkeys = {NULL, 0};
     int rc;
+    /* A transaction run again proves nothing of the one the server undid. */
+    for (int k = 0; k < in->ntables; k++)
+        in->tables[k].verified = in->tables[k].read_back = 0;
     if ((rc = c->drv->tx_begin(c, err)))
         return rc;
     int in_tx = 1;
@@ -2395,6 +2398,7 @@ static int restore_tx(const snap *s, cut_conn *c, rtable *rt, int n, const int *
         if (rc)
             goto done;
         in->tables[k].digest = bc.d;
+        in->tables[k].read_back = 1;
         in->tables[k].verified =
             bc.d.rows == st->rows && bc.d.sum.lo == st->sum.lo && bc.d.sum.hi == st->sum.hi;
         progress(o, st->t->name, "verify", (int64_t)bc.d.rows, bc.expect, 1);
@@ -2559,6 +2563,8 @@ int cut_snapshot_restore(const char *path, const char *target_url, const cut_sna
                        "the transaction was rolled back, restoring again"))
             break;
     }
+    if (rc == CUT_OK)
+        in->committed = 1;
 done:
     for (int i = 0; rt && i < n; i++) {
         cut_table_free(rt[i].tgt);

@@ -631,6 +631,7 @@ static void test_journal_restore_lifts_the_block(void **state)
     memset(&info, 0, sizeof(info));
     info.ntables = 1;
     info.tables = t;
+    info.committed = 1;
     info.seconds = 0.5;
     assert_int_equal(cut_journal_mark_restored(j, snap, &info, &run, &err), CUT_OK);
     assert_int_equal(run, id);
@@ -678,6 +679,7 @@ static void test_journal_restore_elsewhere_keeps_the_block(void **state)
     memset(&info, 0, sizeof(info));
     info.ntables = 1;
     info.tables = t;
+    info.committed = 1;
     info.target = "postgresql://app@db/scratch";
     int64_t run = -1;
     assert_int_equal(cut_journal_restore_check(j, snap, info.target, &run, &err), CUT_EINVAL);
@@ -1234,6 +1236,100 @@ static void test_failed_restore_proves_nothing_and_the_run_stopped_in_migrate(vo
     cut_journal_close(j);
 }
 
+/* Whether the first line of s holding a (after its start) also holds b, after a. */
+static int on_line(const char *s, const char *a, const char *b)
+{
+    const char *p = strstr(s, a);
+    if (!p)
+        return 0;
+    const char *q = strstr(p + strlen(a), b);
+    const char *nl = strchr(p + 1, '\n');
+    return q && (!nl || q < nl);
+}
+
+/* A restore that failed as a whole (one table's read-back differed; the commit never
+   happened): the table read back equal was rolled back with the rest, not restored "ok",
+   and the one that differed was read back, not "not read back". */
+static void test_rolled_back_restore_is_not_ok(void **state)
+{
+    fx *f = *state;
+    cut_journal *j = open_journal(f);
+    cut_error err;
+    cut_error_clear(&err);
+    int64_t id = begin_run(j, "postgresql://app@db/gym", 4242, 0, "vm", "/srv/run-1.cutsnap");
+    add_step(j, id, "check", "ok", 1000000.0, 0.1, -1);
+    add_step(j, id, "snapshot", "ok", 1000000.1, 1, 300);
+    add_step(j, id, "migrate", "ok", 1000001.1, 1, 300);
+    add_step(j, id, "verify", "failed", 1000002.1, 1, 300);
+    const char *why = "table bookings: read back after loading, its digest differs from the "
+                      "snapshot's (100 rows expected, 99 found): the restore was rolled back";
+    assert_int_equal(
+        cut_journal_step_add(j, id, "restore", 1000003.1, 1000003.5, "failed", 300, why, &err),
+        CUT_OK);
+    cut_snap_table t[2];
+    memset(t, 0, sizeof(t));
+    t[0].name = "members";
+    t[0].rows = 200;
+    t[0].digest.rows = 200;
+    t[0].digest.sum.lo = 0x1234;
+    t[1].name = "bookings";
+    t[1].rows = 100;
+    t[1].digest.rows = 100;
+    t[1].digest.sum.lo = 0x5678;
+    cut_snap_info info;
+    memset(&info, 0, sizeof(info));
+    info.ntables = 2;
+    info.tables = t;
+    assert_int_equal(cut_journal_put_snap(j, id, "snapshot", &info, &err), CUT_OK);
+    /* The restore: members read back equal, bookings read back with another digest. */
+    t[0].verified = 1;
+    t[0].read_back = 1;
+    t[1].read_back = 1;
+    t[1].digest.rows = 99;
+    t[1].digest.sum.lo = 0x9999;
+    t[1].error = (char *)why;
+    info.committed = 0;
+    assert_int_equal(cut_journal_put_snap(j, id, "restore", &info, &err), CUT_OK);
+    assert_int_equal(cut_journal_run_end(j, id, "no-go", "members: digest differs", 0, &err),
+                     CUT_OK);
+    cut_jrun *r = NULL;
+    assert_int_equal(cut_journal_load(j, id, 1, &r, &err), CUT_OK);
+    for (int i = 0; i < r->ntables; i++) {
+        if (strcmp(r->tables[i].phase, "restore") != 0)
+            continue;
+        assert_non_null(r->tables[i].actual);
+        assert_string_equal(r->tables[i].status,
+                            strcmp(r->tables[i].table, "members") == 0 ? "rolled back" : "failed");
+    }
+    cut_jrun_free(r);
+    char *json = render(j, id, CUT_REPORT_JSON);
+    assert_null(strstr(json, "\"restore\": {\"status\": \"ok\""));
+    assert_non_null(strstr(json, "\"restore\": {\"status\": \"rolled back\", \"rows\": 200"));
+    assert_non_null(strstr(json, "\"restore\": {\"status\": \"failed\", \"rows\": 100, "
+                                 "\"digest\": \""));
+    assert_null(strstr(json, "\"restore\": {\"status\": \"failed\", \"rows\": 100, "
+                             "\"digest\": null"));
+    /* matches_snapshot stays a fact about the read-back: true for members only. */
+    assert_true(on_line(json, "\"status\": \"rolled back\"", "\"matches_snapshot\": true"));
+    assert_true(
+        on_line(json, "\"status\": \"failed\", \"rows\": 100", "\"matches_snapshot\": false"));
+    free(json);
+    char *text = render(j, id, CUT_REPORT_TEXT);
+    assert_non_null(strstr(text, "FAILED, nothing of it committed"));
+    assert_null(strstr(text, "= snapshot"));
+    assert_null(strstr(text, "not read back"));
+    assert_true(on_line(text, "\n  members ",
+                        "read back equal to the snapshot, but ROLLED BACK (not committed)"));
+    assert_true(on_line(text, "\n  bookings ", "read back, DIFFERS from the snapshot"));
+    free(text);
+    char *html = render(j, id, CUT_REPORT_HTML);
+    assert_null(strstr(html, "not read back"));
+    assert_non_null(strstr(html, "rolled back (not committed)"));
+    assert_non_null(strstr(html, "read back, differs"));
+    free(html);
+    cut_journal_close(j);
+}
+
 /* A signal that arrives while a step runs: the step callback raises the flag as the
    step starts, as a signal would while it works. */
 typedef struct cancel_at {
@@ -1358,6 +1454,7 @@ int main(void)
         T(test_report_html_escapes_and_is_self_contained),
         T(test_report_runs_forecasts_from_rehearsals),
         T(test_failed_restore_proves_nothing_and_the_run_stopped_in_migrate),
+        T(test_rolled_back_restore_is_not_ok),
         T(test_runbook_go_then_nogo_rolls_back),
         T(test_runbook_failed_rollback_is_an_error),
         T(test_runbook_refuses_then_resumes_an_interrupted_run),
