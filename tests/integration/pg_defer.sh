@@ -106,15 +106,22 @@ fi
 #    puts bookings' key back before its chunks load again (each first deletes its range).
 sed 's/^  max_rejects: 0 .*/  max_rejects: 0\n  chunk_rows: 2000\n  defer_constraints: true/' "$map" >defer.yaml
 grep -q "defer_constraints: true" defer.yaml || fail "could not write defer.yaml"
-pg_pause "$G" bookings
-"$CUTOVER" run -q --jobs 1 defer.yaml >r4.out 2>&1 &
-pid=$!
-pg_paused "$G" || fail "the bookings load never paused"
-kill -9 $pid 2>/dev/null || fail "the run ended before the kill"
-wait $pid 2>/dev/null || true
-pg_unpause "$G" bookings
-[ "$(psql -X -At "$G" -c "SELECT count(*) FROM pg_constraint WHERE conname = 'bookings_pkey'")" = 0 ] ||
-    fail "bookings' key should be dropped while it loads"
+# kill_deferred_run OUT WHAT RUN_ARGS... — a deferred `cutover run` killed (-9) while a
+# pausing trigger holds its bookings load, bookings' key dropped.
+kill_deferred_run() {
+    out=$1 what=$2
+    shift 2
+    pg_pause "$G" bookings
+    "$CUTOVER" run -q --jobs 1 "$@" >"$out" 2>&1 &
+    pid=$!
+    pg_paused "$G" || fail "the bookings load never paused ($what)"
+    kill -9 $pid 2>/dev/null || fail "the run ended before the kill ($what)"
+    wait $pid 2>/dev/null || true
+    pg_unpause "$G" bookings
+    [ "$(psql -X -At "$G" -c "SELECT count(*) FROM pg_constraint WHERE conname = 'bookings_pkey'")" = 0 ] ||
+        fail "bookings' key should be dropped while it loads ($what)"
+}
+kill_deferred_run r4.out 4 defer.yaml
 committed=$(psql -X -At "$G" -c "SELECT count(*) FROM bookings")
 [ "$committed" -ge 4000 ] || fail "two chunks of bookings should be committed (found $committed rows)"
 run 0 r4b.out "$CUTOVER" -v run -q --resume defer.yaml
@@ -130,15 +137,7 @@ expect v4.out "Go: 2 tables"
 # 4b. the same kill -9, and the way back instead of the resume: restore --journal puts
 #     the rows back and the constraints the killed migrate dropped (the target was left
 #     without bookings' key, foreign key and index, while a new run was let start).
-pg_pause "$G" bookings
-"$CUTOVER" run -q --jobs 1 --snapshot s4b.cutsnap defer.yaml >r4c.out 2>&1 &
-pid=$!
-pg_paused "$G" || fail "the bookings load never paused (4b)"
-kill -9 $pid 2>/dev/null || fail "the run ended before the kill (4b)"
-wait $pid 2>/dev/null || true
-pg_unpause "$G" bookings
-[ "$(psql -X -At "$G" -c "SELECT count(*) FROM pg_constraint WHERE conname = 'bookings_pkey'")" = 0 ] ||
-    fail "bookings' key should be dropped while it loads (4b)"
+kill_deferred_run r4c.out 4b --snapshot s4b.cutsnap defer.yaml
 # The stored statements are what psql -f can run, one per line.
 [ -s defer.rejects/bookings.constraints.sql ] && ! grep -qv ';$' defer.rejects/bookings.constraints.sql ||
     fail "defer.rejects/bookings.constraints.sql: not one statement per line, each ending in ';'"

@@ -1169,6 +1169,24 @@ static void test_runbook_cancelled_before_writing_does_not_block(void **state)
  * nor the report may claim the snapshot's digests were found; and the run stopped in
  * migrate, not in the restore that tried to undo it.
  */
+/* What a snapshot of members (200 rows) and bookings (100) hands to the journal: its
+   rows and digests, nothing verified or read back. */
+static void two_snap_tables(cut_snap_table t[2], cut_snap_info *info)
+{
+    memset(t, 0, sizeof(cut_snap_table) * 2);
+    t[0].name = "members";
+    t[0].rows = 200;
+    t[0].digest.rows = 200;
+    t[0].digest.sum.lo = 0x1234;
+    t[1].name = "bookings";
+    t[1].rows = 100;
+    t[1].digest.rows = 100;
+    t[1].digest.sum.lo = 0x5678;
+    memset(info, 0, sizeof(*info));
+    info->ntables = 2;
+    info->tables = t;
+}
+
 static void test_failed_restore_proves_nothing_and_the_run_stopped_in_migrate(void **state)
 {
     fx *f = *state;
@@ -1187,19 +1205,8 @@ static void test_failed_restore_proves_nothing_and_the_run_stopped_in_migrate(vo
     /* What a snapshot and a failed restore hand to the journal: the snapshot's own rows
        and digests, nothing verified. */
     cut_snap_table t[2];
-    memset(t, 0, sizeof(t));
-    t[0].name = "members";
-    t[0].rows = 200;
-    t[0].digest.rows = 200;
-    t[0].digest.sum.lo = 0x1234;
-    t[1].name = "bookings";
-    t[1].rows = 100;
-    t[1].digest.rows = 100;
-    t[1].digest.sum.lo = 0x5678;
     cut_snap_info info;
-    memset(&info, 0, sizeof(info));
-    info.ntables = 2;
-    info.tables = t;
+    two_snap_tables(t, &info);
     assert_int_equal(cut_journal_put_snap(j, id, "snapshot", &info, &err), CUT_OK);
     assert_int_equal(cut_journal_put_snap(j, id, "restore", &info, &err), CUT_OK);
     assert_int_equal(cut_journal_run_end(j, id, "error",
@@ -1267,19 +1274,8 @@ static void test_rolled_back_restore_is_not_ok(void **state)
         cut_journal_step_add(j, id, "restore", 1000003.1, 1000003.5, "failed", 300, why, &err),
         CUT_OK);
     cut_snap_table t[2];
-    memset(t, 0, sizeof(t));
-    t[0].name = "members";
-    t[0].rows = 200;
-    t[0].digest.rows = 200;
-    t[0].digest.sum.lo = 0x1234;
-    t[1].name = "bookings";
-    t[1].rows = 100;
-    t[1].digest.rows = 100;
-    t[1].digest.sum.lo = 0x5678;
     cut_snap_info info;
-    memset(&info, 0, sizeof(info));
-    info.ntables = 2;
-    info.tables = t;
+    two_snap_tables(t, &info);
     assert_int_equal(cut_journal_put_snap(j, id, "snapshot", &info, &err), CUT_OK);
     /* The restore: members read back equal, bookings read back with another digest. */
     t[0].verified = 1;
