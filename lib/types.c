@@ -1120,12 +1120,19 @@ static int parse_datetime(const char *p, size_t len, tparts *t)
     return q == end ? 0 : -1;
 }
 
+/* Whether a digit beyond the first p fractional digits is not zero (rounding them away
+   would change the value). */
+static int frac_beyond(const tparts *t, int p)
+{
+    for (size_t i = (size_t)p; i < t->flen; i++)
+        if (t->frac[i] != '0')
+            return 1;
+    return 0;
+}
+
 static int frac_is_zero(const tparts *t)
 {
-    for (size_t i = 0; i < t->flen; i++)
-        if (t->frac[i] != '0')
-            return 0;
-    return 1;
+    return !frac_beyond(t, 0);
 }
 
 /* The first p fractional digits as an integer, rounded half up: 0..10^p (10^p = carry). */
@@ -1213,16 +1220,6 @@ static int canon_date(const char *in, size_t len, const cut_canon_opts *opts, cu
     *o++ = '-';
     o = put_digits(o, t.d, 2);
     return same_or_put(in, len, c, (size_t)(o - c), out, reason);
-}
-
-/* Whether a digit beyond the first p fractional digits is not zero (rounding them away
-   would change the value). */
-static int frac_beyond(const tparts *t, int p)
-{
-    for (size_t i = (size_t)p; i < t->flen; i++)
-        if (t->frac[i] != '0')
-            return 1;
-    return 0;
 }
 
 static int canon_time(const cut_type *t, const char *in, size_t len, const cut_canon_opts *opts,
