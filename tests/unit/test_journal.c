@@ -1257,6 +1257,48 @@ static int on_line(const char *s, const char *a, const char *b)
 /* A restore that failed as a whole (one table's read-back differed; the commit never
    happened): the table read back equal was rolled back with the rest, not restored "ok",
    and the one that differed was read back, not "not read back". */
+/* restore --journal recreates a run's dropped constraints from its mapping: a mapping
+   that is gone, or changed since the run, is said (CUT_ESTATE, naming it), nothing run. */
+static void test_restore_constraints_needs_the_runs_own_mapping(void **state)
+{
+    fx *f = *state;
+    cut_journal *j = open_journal(f);
+    cut_error err;
+    cut_error_clear(&err);
+    int fixed = -1;
+    int64_t gone = begin_run(j, "sqlite:tgt.db", 1, 1, "vm", NULL); /* maps/gym.yaml */
+    assert_int_equal(cut_runbook_restore_constraints(j, gone, &fixed, &err), CUT_ESTATE);
+    assert_non_null(strstr(err.msg, "its mapping maps/gym.yaml cannot be read"));
+    assert_int_equal(fixed, 0);
+
+    char map[200];
+    snprintf(map, sizeof(map), "%s/m.yaml", f->dir);
+    write_file(map, "source: sqlite:src.db\ntarget: sqlite:tgt.db\ntables:\n  t: {}\n");
+    cut_mapping *m = NULL;
+    assert_int_equal(cut_mapping_load(map, &m, &err), CUT_OK);
+    cut_jrun r;
+    memset(&r, 0, sizeof(r));
+    r.kind = "rehearsal";
+    r.mapping = map;
+    r.mapping_hash = (char *)cut_mapping_hash(m);
+    r.source = "sqlite:src.db";
+    r.target = "sqlite:tgt.db";
+    r.started = 1000000.0;
+    int64_t same = 0;
+    assert_int_equal(cut_journal_run_begin(j, &r, &same, &err), CUT_OK);
+    /* Unchanged, and no statements stored: nothing to do. */
+    cut_error_clear(&err);
+    assert_int_equal(cut_runbook_restore_constraints(j, same, &fixed, &err), CUT_OK);
+    assert_int_equal(fixed, 0);
+    /* Changed since: said, with both hashes. */
+    write_file(map, "source: sqlite:src.db\ntarget: sqlite:tgt.db\ntables:\n  u: {}\n");
+    assert_int_equal(cut_runbook_restore_constraints(j, same, &fixed, &err), CUT_ESTATE);
+    assert_non_null(strstr(err.msg, "has changed since"));
+    assert_non_null(strstr(err.msg, cut_mapping_hash(m)));
+    cut_mapping_free(m);
+    cut_journal_close(j);
+}
+
 static void test_rolled_back_restore_is_not_ok(void **state)
 {
     fx *f = *state;
@@ -1451,6 +1493,7 @@ int main(void)
         T(test_report_runs_forecasts_from_rehearsals),
         T(test_failed_restore_proves_nothing_and_the_run_stopped_in_migrate),
         T(test_rolled_back_restore_is_not_ok),
+        T(test_restore_constraints_needs_the_runs_own_mapping),
         T(test_runbook_go_then_nogo_rolls_back),
         T(test_runbook_failed_rollback_is_an_error),
         T(test_runbook_refuses_then_resumes_an_interrupted_run),
