@@ -855,17 +855,34 @@ int cut_expr_compile(const cut_expr_spec *spec, cut_expr **out, cut_error *err)
        so `where: d <> 'n/a'` protects `parse_date(d, ...)` as it would in SQL. */
     if (spec->where)
         cut_buf_printf(&sql, " WHERE (%s\n)", spec->where);
-    /* An aggregate query returns its one row even when the WHERE leaves nothing to
-       aggregate (count 0, max NULL), so a filtered row would be loaded with made-up values:
-       grouped, no input row means no output row. Only for non-scalar functions: the
-       grouping costs a step per row. */
-    if (spec->where && actx.impure)
-        cut_buf_printf(&sql, " GROUP BY NULL");
     if (sqlite3_prepare_v2(e->db, cut_buf_cstr(&sql), -1, &e->st, NULL) != SQLITE_OK) {
         rc = cut_error_set(err, CUT_EMAPPING, "table %s: expressions do not compile together: %s",
                            spec->table, sqlite3_errmsg(e->db));
         cut_error_set_pos(err, spec->file, 0, 0);
         goto done;
+    }
+    /* An aggregate query returns its one row even when the WHERE leaves nothing to
+       aggregate (count 0, max NULL), so a filtered row would be loaded with made-up values.
+       Run over no row at all (the input is not fresh), a statement that still returns one
+       aggregates (or fails, which is as uncertain): it is grouped, so that no input row
+       means no output row. Only then: the grouping halves the rate of a table whose
+       expressions merely call date() (members at SF=20: 0.35 s against 0.60 s). */
+    if (spec->where && actx.impure) {
+        e->fresh = 0;
+        int probe = sqlite3_step(e->st);
+        sqlite3_reset(e->st);
+        if (probe != SQLITE_DONE) {
+            sqlite3_finalize(e->st);
+            e->st = NULL;
+            cut_buf_printf(&sql, " GROUP BY NULL");
+            if (sqlite3_prepare_v2(e->db, cut_buf_cstr(&sql), -1, &e->st, NULL) != SQLITE_OK) {
+                rc = cut_error_set(err, CUT_EMAPPING,
+                                   "table %s: expressions do not compile together: %s",
+                                   spec->table, sqlite3_errmsg(e->db));
+                cut_error_set_pos(err, spec->file, 0, 0);
+                goto done;
+            }
+        }
     }
     /* The slow path refills the helper table with the failing row. */
     cut_buf_reset(&sql);
