@@ -327,6 +327,13 @@ static void header_field(csv_reader *r, long idx, const char *p, size_t len)
             r->rc = cut_error_set(r->err, CUT_ENOMEM, "out of memory");
             return;
         }
+        if (tr == CUT_EDATA) { /* a byte the encoding leaves undefined (cp1252 0x81) */
+            r->rc = file_error(r->err, CUT_EDATA, r->path, 1, 0,
+                               "column %ld of the header: its name cannot be read in the "
+                               "mapping's source_encoding: %s",
+                               h->n + 1, why);
+            return;
+        }
         if (tr == CUT_CANON_NEW) {
             p = h->utf8.p;
             len = h->utf8.len;
